@@ -1,0 +1,76 @@
+# Aero — the user's entry points. `make help` lists the targets.
+#
+# Variables (set on the command line, e.g. `make test TAMAGO=...`):
+#   GO       host Go, for host tools and tests, and to bootstrap the toolchain
+#   TAMAGO   an existing GOOS=tamago `go` (e.g. official tamago-go's bin/go);
+#            empty: build Aero's own from toolchain/patches (see toolchain/README.md)
+
+GO ?= go
+TAMAGO ?=
+
+# Debian packages that `make deps` installs when missing: QEMU to boot kernels,
+# GRUB and friends for `grub-mkrescue` ISO images. Empty it to skip the step.
+DEBS ?= qemu-system-x86 grub-pc-bin grub-common xorriso mtools
+
+# go test flags: a kernel test boots QEMU under TCG, which is slow.
+TEST_TIMEOUT ?= 60m
+TESTFLAGS ?=
+
+BUILD := build
+
+# Prints the absolute path of the GOOS=tamago `go` (building it when needed;
+# progress goes to stderr). Reusing a built toolchain takes milliseconds.
+TOOLCHAIN_GO = GO='$(GO)' TAMAGO='$(TAMAGO)' toolchain/build.sh
+
+# The modules of the tree, as go.work lists them.
+MODULES = $(shell $(GO) work edit -json go.work | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.PHONY: help toolchain deps test clean
+
+help: ## list the targets
+	@echo 'Aero make targets:'
+	@sed -n 's/^\([a-z][a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 14
+	@echo 'Variables: GO=$(GO) TAMAGO=$(TAMAGO) TEST_TIMEOUT=$(TEST_TIMEOUT) TESTFLAGS=$(TESTFLAGS)'
+
+toolchain: ## build (or reuse) the GOOS=tamago toolchain; print its go binary
+	@$(TOOLCHAIN_GO)
+
+# Installs only what is missing; `apt-get update` runs once, and only then.
+deps: ## install the Debian packages Aero needs (QEMU, GRUB, xorriso, mtools)
+	@missing=(); \
+	if [[ -z "$(strip $(DEBS))" ]]; then exit 0; fi; \
+	if ! command -v dpkg-query >/dev/null; then \
+		echo "deps: not a Debian system; install these yourself: $(DEBS)"; exit 0; \
+	fi; \
+	for p in $(DEBS); do \
+		status=$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null || true); \
+		[[ $$status == *" installed" ]] || missing+=("$$p"); \
+	done; \
+	if (( $${#missing[@]} == 0 )); then echo "deps: all present ($(DEBS))"; exit 0; fi; \
+	echo "deps: installing $${missing[*]}"; \
+	if [[ $$(id -u) == 0 ]]; then sudo=(); \
+	elif command -v sudo >/dev/null; then sudo=(sudo); \
+	else echo "deps: not root and no sudo: install $${missing[*]} as root" >&2; exit 1; fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	"$${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q; \
+	"$${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "$${missing[@]}"
+
+# Every module in go.work is vetted and tested with the host Go; tests that
+# build kernels find the GOOS=tamago toolchain in AERO_GO.
+test: deps toolchain ## vet and test every module (kernel tests get AERO_GO)
+	@aero_go=$$($(TOOLCHAIN_GO)); \
+	echo "== toolchain: $$aero_go ($$("$$aero_go" version))"; \
+	modules="$(MODULES)"; \
+	[[ -n $$modules ]] || { echo "test: no modules found in go.work" >&2; exit 1; }; \
+	for m in $$modules; do \
+		echo "== $$m: go vet"; \
+		(cd "$$m" && $(GO) vet ./...); \
+		echo "== $$m: go test (AERO_GO=$$aero_go)"; \
+		(cd "$$m" && AERO_GO="$$aero_go" $(GO) test -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...); \
+	done
+
+clean: ## remove build outputs (build/); the toolchain cache stays
+	rm -rf $(BUILD)

@@ -1,0 +1,5 @@
+module github.com/aerokernel/aero/toolchain
+
+go 1.26.5
+
+require github.com/usbarmory/tamago v1.26.6
