@@ -1,0 +1,231 @@
+// Package linuxguest boots the Linux baseline: a Debian kernel whose
+// initramfs /init is a static Go program running the smoke kernel's
+// benchmark workload (see ./init), so the same code is timed under Linux
+// and under Aero on the same QEMU.
+package linuxguest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+)
+
+// InitPackage is the import path of the guest's /init.
+const InitPackage = "github.com/aerokernel/aero/toolchain/linuxguest/init"
+
+// KernelEnv names a vmlinuz to use instead of the cached Debian one.
+const KernelEnv = "AERO_LINUX_KERNEL"
+
+// ErrNoKernel is returned by Kernel when none is cached and fetching is off.
+var ErrNoKernel = errors.New("no Linux kernel cached")
+
+// CacheDir is where the kernel is kept: outside the repository, reused
+// across runs.
+func CacheDir() (string, error) {
+	dir := os.Getenv("XDG_CACHE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(dir, "aero", "linux"), nil
+}
+
+// Kernel returns the path of a bootable vmlinuz: $AERO_LINUX_KERNEL, else
+// the newest one cached, else (if fetch) one taken from Debian's
+// linux-image-6.1.0-*-amd64 package with apt-get download and dpkg-deb.
+func Kernel(fetch bool, logf func(string, ...any)) (string, error) {
+	if p := os.Getenv(KernelEnv); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s: %w", KernelEnv, err)
+		}
+		return p, nil
+	}
+	dir, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	if cached, _ := filepath.Glob(filepath.Join(dir, "vmlinuz-*")); len(cached) > 0 {
+		slices.SortFunc(cached, compareVersions)
+		return cached[len(cached)-1], nil
+	}
+	if !fetch {
+		return "", fmt.Errorf("%w in %s (set %s or let the benchmark fetch one)", ErrNoKernel, dir, KernelEnv)
+	}
+	return fetchKernel(dir, logf)
+}
+
+var numRun = regexp.MustCompile(`\d+`)
+
+// compareVersions orders names by their numbers, so -50- sorts after -9-.
+func compareVersions(a, b string) int {
+	na, nb := numRun.FindAllString(a, -1), numRun.FindAllString(b, -1)
+	for i := 0; i < len(na) && i < len(nb); i++ {
+		x, _ := strconv.Atoi(na[i])
+		y, _ := strconv.Atoi(nb[i])
+		if x != y {
+			return x - y
+		}
+	}
+	return len(na) - len(nb)
+}
+
+var imagePackage = regexp.MustCompile(`^linux-image-6\.1\.0-\d+-amd64$`)
+
+// kernelPackage finds the Debian package holding the current 6.1 kernel:
+// the one the linux-image-amd64 metapackage depends on, else the newest
+// matching name.
+func kernelPackage() (string, error) {
+	if out, err := exec.Command("apt-cache", "depends", "linux-image-amd64").Output(); err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			if dep, ok := strings.CutPrefix(strings.TrimSpace(line), "Depends: "); ok && imagePackage.MatchString(dep) {
+				return dep, nil
+			}
+		}
+	}
+	out, err := exec.Command("apt-cache", "search", "--names-only", `^linux-image-6\.1\.0-[0-9]+-amd64$`).Output()
+	if err != nil {
+		return "", fmt.Errorf("apt-cache search: %w", err)
+	}
+	var names []string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if name, _, _ := strings.Cut(sc.Text(), " "); imagePackage.MatchString(name) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "", errors.New("apt-cache knows no linux-image-6.1.0-*-amd64 package")
+	}
+	slices.SortFunc(names, compareVersions)
+	return names[len(names)-1], nil
+}
+
+func fetchKernel(cache string, logf func(string, ...any)) (string, error) {
+	pkg, err := kernelPackage()
+	if err != nil && os.Geteuid() == 0 {
+		logf("linuxguest: %v; running apt-get update", err)
+		if out, uerr := exec.Command("apt-get", "update", "-q").CombinedOutput(); uerr != nil {
+			return "", fmt.Errorf("apt-get update: %v\n%s", uerr, out)
+		}
+		pkg, err = kernelPackage()
+	}
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp("", "aero-linux-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	logf("linuxguest: downloading %s", pkg)
+	dl := exec.Command("apt-get", "download", pkg)
+	dl.Dir = tmp
+	if out, err := dl.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("apt-get download %s: %v\n%s", pkg, err, out)
+	}
+	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
+	if len(debs) != 1 {
+		return "", fmt.Errorf("apt-get download %s left %d .deb files", pkg, len(debs))
+	}
+	root := filepath.Join(tmp, "root")
+	if out, err := exec.Command("dpkg-deb", "-x", debs[0], root).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("dpkg-deb -x: %v\n%s", err, out)
+	}
+	images, _ := filepath.Glob(filepath.Join(root, "boot", "vmlinuz-*"))
+	if len(images) != 1 {
+		return "", fmt.Errorf("%s holds %d boot/vmlinuz-* files", filepath.Base(debs[0]), len(images))
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", err
+	}
+	dst := filepath.Join(cache, filepath.Base(images[0]))
+	if err := copyFile(images[0], dst); err != nil {
+		return "", err
+	}
+	logf("linuxguest: cached %s", dst)
+	return dst, nil
+}
+
+// copyFile copies through a temporary name so a reader never sees half a kernel.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.CreateTemp(filepath.Dir(dst), ".part-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(out.Name())
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(out.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(out.Name(), dst)
+}
+
+// BuildInitramfs builds the guest's /init with the go command goBin
+// (static: CGO_ENABLED=0, GOOS=linux, GOARCH=amd64) and writes a gzipped
+// newc cpio holding it and /dev/console to dir/init.cpio.gz.
+func BuildInitramfs(goBin, dir string) (string, error) {
+	initBin := filepath.Join(dir, "init")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-o", initBin, InitPackage)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building /init: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(initBin)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	cw := NewCPIOWriter(zw)
+	cw.Dir("dev", 0o755)
+	// The kernel opens /dev/console as init's stdin, stdout and stderr.
+	cw.CharDevice("dev/console", 0o600, 5, 1)
+	cw.Dir("proc", 0o755)
+	cw.File("init", 0o755, data)
+	if err := cw.Close(); err != nil {
+		return "", err
+	}
+	if err := zw.Close(); err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "init.cpio.gz")
+	return out, os.WriteFile(out, buf.Bytes(), 0o644)
+}
+
+// Config is the QEMU setup of the baseline: q35 under TCG, the serial port
+// as console, power-off (or a kernel panic) ending QEMU.
+func Config(kernel, initramfs string, cpus int) qemutest.Config {
+	return qemutest.Config{
+		Machine: "q35",
+		CPUs:    cpus,
+		Kernel:  kernel,
+		Initrd:  initramfs,
+		Append:  "console=ttyS0 quiet panic=-1",
+	}
+}

@@ -1,0 +1,25 @@
+//go:build tamago
+
+// Command panicker boots like the smoke kernel and panics on purpose, so
+// the host can check a panic reaches the console with a stack trace and
+// ends the machine with a failing status.
+package main
+
+import (
+	"fmt"
+
+	_ "github.com/aerokernel/aero/toolchain/smoke/board"
+)
+
+// Message is what the host test looks for after "panic: ".
+const Message = "aero smoke: deliberate panic"
+
+func main() {
+	fmt.Println("panicker: about to panic")
+	explode()
+}
+
+//go:noinline
+func explode() {
+	panic(Message)
+}

@@ -1,0 +1,342 @@
+package toolchain_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	"github.com/aerokernel/aero/toolchain/smoke/checks"
+	"github.com/aerokernel/aero/toolchain/smoke/workload"
+)
+
+const (
+	// bootTimeout bounds one boot of the smoke kernel under TCG, from QEMU
+	// start to the DONE line.
+	bootTimeout = 4 * time.Minute
+	// panicMessage is panicker.Message (a tamago-only package).
+	panicMessage = "aero smoke: deliberate panic"
+	smokeMemory  = "2G"
+)
+
+var (
+	resultLine = regexp.MustCompile(`^smoke: (PASS|FAIL|SKIP) ([\w-]+):? ?(.*)$`)
+	infoLine   = regexp.MustCompile(`^smoke: info `)
+	doneLine   = regexp.MustCompile(`^smoke: DONE `)
+)
+
+var workDir string // temporary directory for kernels, made by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "aero-toolchain-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	workDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// requireQEMU skips when QEMU is missing on a developer's machine; in CI
+// (CI set) a missing QEMU is a failure, so tests cannot silently not run.
+func requireQEMU(tb testing.TB) {
+	tb.Helper()
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("qemu-system-x86_64 not found and CI is set: %v", err)
+		}
+		tb.Skip("qemu-system-x86_64 not installed (apt-get install qemu-system-x86); skipping guest boots")
+	}
+}
+
+// tamagoGo finds the GOOS=tamago go command, once per test binary: $AERO_GO,
+// else $TAMAGO, else whatever toolchain/build.sh builds (it prints the
+// binary's path last).
+var tamagoGo = sync.OnceValues(findTamagoGo)
+
+func findTamagoGo() (string, error) {
+	for _, env := range []string{"AERO_GO", "TAMAGO"} {
+		if p := os.Getenv(env); p != "" {
+			if _, err := os.Stat(p); err != nil {
+				return "", fmt.Errorf("$%s: %w", env, err)
+			}
+			return p, nil
+		}
+	}
+	cmd := exec.Command("bash", "build.sh")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("toolchain/build.sh: %v\n%s", err, stderr.String())
+	}
+	var last string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if s := strings.TrimSpace(sc.Text()); s != "" {
+			last = s
+		}
+	}
+	if fi, err := os.Stat(last); err != nil || fi.IsDir() {
+		return "", fmt.Errorf("toolchain/build.sh printed %q, not a go binary", last)
+	}
+	return last, nil
+}
+
+type kernels struct {
+	smoke, panicker string
+	err             error
+}
+
+var (
+	buildOnce sync.Once
+	built     kernels
+)
+
+// buildKernels builds the smoke and panicker kernels once per test binary.
+func buildKernels(tb testing.TB) kernels {
+	tb.Helper()
+	buildOnce.Do(func() {
+		goBin, err := tamagoGo()
+		if err != nil {
+			built.err = err
+			return
+		}
+		for _, k := range []struct{ pkg, out string }{
+			{"./smoke", "smoke.elf"},
+			{"./smoke/panicker", "panicker.elf"},
+		} {
+			out := filepath.Join(workDir, k.out)
+			cmd := exec.Command(goBin, "build", "-ldflags", "-T 0x10010000 -R 0x1000", "-o", out, k.pkg)
+			cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				built.err = fmt.Errorf("%s build %s: %v\n%s", goBin, k.pkg, err, msg)
+				return
+			}
+		}
+		built.smoke = filepath.Join(workDir, "smoke.elf")
+		built.panicker = filepath.Join(workDir, "panicker.elf")
+	})
+	if built.err != nil {
+		tb.Fatal(built.err)
+	}
+	return built
+}
+
+// smokeConfig is how the smoke kernel boots: microvm under TCG.
+func smokeConfig(kernel string, cpus int) qemutest.Config {
+	return qemutest.Config{
+		Machine:   "microvm",
+		CPUs:      cpus,
+		Memory:    smokeMemory,
+		Kernel:    kernel,
+		DebugExit: true,
+	}
+}
+
+// smokeRun is one boot of the smoke kernel, read to the end.
+type smokeRun struct {
+	vm       *qemutest.VM
+	lines    []qemutest.Line
+	status   int
+	err      error // from Expect or Wait: a hang, a crash, a bad exit
+	bootTime time.Duration
+}
+
+func bootSmoke(tb testing.TB, kernel string, cpus int) *smokeRun {
+	tb.Helper()
+	vm, err := qemutest.Start(smokeConfig(kernel, cpus))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := &smokeRun{vm: vm, status: -1}
+	_, _, r.err = vm.Expect(doneLine, bootTimeout)
+	if r.err == nil {
+		r.status, r.err = vm.Wait(30 * time.Second)
+	} else {
+		vm.Kill()
+		vm.Wait(10 * time.Second)
+	}
+	r.bootTime = time.Since(vm.Start)
+	r.lines = vm.Lines()
+	return r
+}
+
+func (r *smokeRun) find(re *regexp.Regexp) (qemutest.Line, bool) {
+	for _, l := range r.lines {
+		if re.MatchString(l.Text) {
+			return l, true
+		}
+	}
+	return qemutest.Line{}, false
+}
+
+func (r *smokeRun) tail() string { return r.vm.Tail(qemutest.TailLines) }
+
+// TestSmoke boots the smoke kernel on one and on four processors and turns
+// each check it prints into a subtest, plus the host's view of its clock
+// and its exit status.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots kernels under TCG")
+	}
+	requireQEMU(t)
+	k := buildKernels(t)
+	for _, cpus := range []int{1, 4} {
+		t.Run(fmt.Sprintf("smp%d", cpus), func(t *testing.T) {
+			r := bootSmoke(t, k.smoke, cpus)
+			t.Logf("boot to exit %v, QEMU status %d", r.bootTime.Round(time.Millisecond), r.status)
+			checkSmokeRun(t, r, cpus)
+		})
+	}
+}
+
+func checkSmokeRun(t *testing.T, r *smokeRun, cpus int) {
+	t.Run("boot", func(t *testing.T) {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		code, ok := qemutest.DebugExitCode(r.status)
+		if !ok || code != 0 {
+			t.Fatalf("QEMU exit status %d (guest code %d, via isa-debug-exit: %v), want 1 (code 0)\n%s", r.status, code, ok, r.tail())
+		}
+	})
+
+	t.Run("gomaxprocs", func(t *testing.T) {
+		l, ok := r.find(infoLine)
+		if !ok {
+			t.Fatalf("no info line\n%s", r.tail())
+		}
+		t.Log(l.Text)
+		if n, err := qemutest.IntField(l.Text, "gomaxprocs"); err != nil || n != int64(cpus) {
+			t.Errorf("GOMAXPROCS = %d (%v), want %d for -smp %d", n, err, cpus, cpus)
+		}
+	})
+
+	results := map[string][]string{}
+	for _, l := range r.lines {
+		if m := resultLine.FindStringSubmatch(l.Text); m != nil {
+			results[m[2]] = m
+		}
+	}
+	// The kernel runs checks.All plus the kernel-only checks, which the
+	// host cannot list (they build only for GOOS=tamago).
+	names := []string{}
+	for _, c := range checks.All() {
+		names = append(names, c.Name)
+	}
+	names = append(names, "net")
+	for _, name := range names {
+		c := struct{ Name string }{name}
+		t.Run(c.Name, func(t *testing.T) {
+			m, ok := results[c.Name]
+			if !ok {
+				t.Fatalf("no result line for %s\n%s", c.Name, r.tail())
+			}
+			switch m[1] {
+			case "PASS":
+				t.Log(m[0])
+			case "SKIP":
+				if c.Name == "smp" && cpus > 1 {
+					t.Fatalf("smp skipped with -smp %d: %s", cpus, m[3])
+				}
+				t.Skip(m[3])
+			default:
+				t.Fatal(m[3])
+			}
+		})
+	}
+
+	t.Run("sleep-host-clock", func(t *testing.T) {
+		start, ok1 := r.find(regexp.MustCompile(`^smoke: sleep-start$`))
+		end, ok2 := r.find(regexp.MustCompile(`^smoke: sleep-end `))
+		if !ok1 || !ok2 {
+			t.Fatalf("sleep-start/sleep-end lines missing\n%s", r.tail())
+		}
+		host := end.Time.Sub(start.Time)
+		guestNS, err := qemutest.IntField(end.Text, "elapsed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		guest := time.Duration(guestNS)
+		t.Logf("time.Sleep(%v): host saw %v, kernel saw %v", checks.SleepFor, host, guest)
+		for _, c := range []struct {
+			who string
+			d   time.Duration
+		}{{"host", host}, {"kernel", guest}} {
+			lo := time.Duration(float64(checks.SleepFor) * (1 - checks.SleepTolerance))
+			hi := time.Duration(float64(checks.SleepFor) * (1 + checks.SleepTolerance))
+			if c.d < lo || c.d > hi {
+				t.Errorf("%s measured %v for time.Sleep(%v), want within %.0f%%", c.who, c.d, checks.SleepFor, checks.SleepTolerance*100)
+			}
+		}
+	})
+
+	t.Run("bench", func(t *testing.T) {
+		l, ok := r.find(regexp.MustCompile(`^smoke: bench `))
+		if !ok {
+			if m, failed := results["bench"]; failed {
+				t.Fatal(m[0])
+			}
+			t.Fatalf("no bench line\n%s", r.tail())
+		}
+		b, err := workload.ParseLine(l.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("spawn+join %v/goroutine, channel round trip %v, GOMAXPROCS %d", b.SpawnJoin, b.ChanRTT, b.GOMAXPROCS)
+	})
+}
+
+// TestPanic boots a kernel that panics on purpose: the panic must reach
+// the console with a goroutine trace and end QEMU with a failing status.
+func TestPanic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots kernels under TCG")
+	}
+	requireQEMU(t)
+	k := buildKernels(t)
+	vm, err := qemutest.Start(smokeConfig(k.panicker, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Kill()
+	if _, _, err := vm.Expect(regexp.MustCompile(`^panicker: about to panic$`), bootTimeout); err != nil {
+		t.Fatal(err)
+	}
+	status, err := vm.Wait(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, l := range vm.Lines() {
+		out.WriteString(l.Text + "\n")
+	}
+	text := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^panic: ` + regexp.QuoteMeta(panicMessage) + `$`),
+		regexp.MustCompile(`(?m)^goroutine 1 \[running\]:$`),
+		// a frame of the panicking function and its file:line
+		regexp.MustCompile(`(?m)^main\.explode\(.*\)\n\t.*panicker/main\.go:\d+`),
+		regexp.MustCompile(`(?m)^main\.main\(\)$`),
+	} {
+		if !want.MatchString(text) {
+			t.Errorf("console lacks %q\n%s", want, vm.Tail(qemutest.TailLines))
+		}
+	}
+	code, ok := qemutest.DebugExitCode(status)
+	if !ok || code == 0 {
+		t.Errorf("QEMU exit status %d (guest code %d, via isa-debug-exit: %v), want a failing code", status, code, ok)
+	}
+	t.Logf("QEMU exit status %d (guest exit code %d)", status, code)
+}
