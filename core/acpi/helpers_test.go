@@ -1,0 +1,311 @@
+package acpi_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// segMemory is physical memory made of separate segments; a read must lie
+// within one of them, as a table lies within one firmware region.
+type segMemory struct{ segs []segment }
+
+type segment struct {
+	addr uint64
+	data []byte
+}
+
+func (m *segMemory) ReadAt(p []byte, addr uint64) (int, error) {
+	for _, s := range m.segs {
+		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && uint64(len(p)) <= uint64(len(s.data))-(addr-s.addr) {
+			return copy(p, s.data[addr-s.addr:]), nil
+		}
+	}
+	return 0, fmt.Errorf("no memory at %#x+%d", addr, len(p))
+}
+
+// add maps a copy of data at addr.
+func (m *segMemory) add(addr uint64, data []byte) {
+	m.segs = append(m.segs, segment{addr, bytes.Clone(data)})
+}
+
+// at returns the segment mapped at addr, to be changed in place.
+func (m *segMemory) at(addr uint64) []byte {
+	for _, s := range m.segs {
+		if s.addr == addr {
+			return s.data
+		}
+	}
+	return nil
+}
+
+// flatMemory is one block of memory at physical address 0.
+type flatMemory []byte
+
+func (m flatMemory) ReadAt(p []byte, addr uint64) (int, error) {
+	if addr > uint64(len(m)) || uint64(len(p)) > uint64(len(m))-addr {
+		return 0, fmt.Errorf("no memory at %#x+%d", addr, len(p))
+	}
+	return copy(p, m[addr:]), nil
+}
+
+// fixture is one directory of testdata: the tables QEMU built for one
+// machine configuration, and where they were in its memory.
+type fixture struct {
+	name  string
+	files map[string][]byte // by file name, e.g. "APIC.bin"
+	// layout is memmap.txt: signature, file and address of each table.
+	layout   []placed
+	rsdpAddr uint64
+}
+
+type placed struct {
+	sig, file string
+	addr      uint64
+}
+
+var fixtureNames = []string{"q35-smp4", "q35-numa2", "q35-numa3", "pc-smp2", "q35-hotplug"}
+
+func loadFixture(tb testing.TB, name string) *fixture {
+	tb.Helper()
+	dir := filepath.Join("testdata", name)
+	f := &fixture{name: name, files: map[string][]byte{}}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".bin") {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			f.files[e.Name()] = b
+		}
+	}
+	mm, err := os.ReadFile(filepath.Join(dir, "memmap.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(mm))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		fs := strings.Fields(line)
+		if len(fs) != 4 {
+			tb.Fatalf("%s/memmap.txt: bad line %q", name, line)
+		}
+		addr, err := strconv.ParseUint(fs[2], 0, 64)
+		if err != nil {
+			tb.Fatalf("%s/memmap.txt: %v", name, err)
+		}
+		if _, ok := f.files[fs[1]]; !ok {
+			tb.Fatalf("%s/memmap.txt names %s, which is missing", name, fs[1])
+		}
+		f.layout = append(f.layout, placed{fs[0], fs[1], addr})
+		if fs[0] == "RSDP" {
+			f.rsdpAddr = addr
+		}
+	}
+	if f.rsdpAddr == 0 {
+		tb.Fatalf("%s: no RSDP in memmap.txt", name)
+	}
+	return f
+}
+
+// memory maps every table of the fixture where QEMU's firmware put it.
+func (f *fixture) memory() *segMemory {
+	m := &segMemory{}
+	for _, p := range f.layout {
+		m.add(p.addr, f.files[p.file])
+	}
+	return m
+}
+
+// addrOf returns where the table with signature sig was.
+func (f *fixture) addrOf(sig string) uint64 {
+	for _, p := range f.layout {
+		if p.sig == sig {
+			return p.addr
+		}
+	}
+	return 0
+}
+
+// table returns a copy of the fixture's table file SIG.bin, or nil.
+func (f *fixture) table(sig string) []byte {
+	b, ok := f.files[sig+".bin"]
+	if !ok {
+		return nil
+	}
+	return bytes.Clone(b)
+}
+
+// fixChecksum makes the table's bytes (up to its declared length, or all
+// of b if that is shorter) sum to zero again after an edit.
+func fixChecksum(b []byte) []byte {
+	n := len(b)
+	if len(b) >= 8 {
+		if l := int(binary.LittleEndian.Uint32(b[4:])); l < n {
+			n = l
+		}
+	}
+	if n < 10 {
+		return b
+	}
+	b[9] = 0
+	var s byte
+	for _, c := range b[:n] {
+		s += c
+	}
+	b[9] = -s
+	return b
+}
+
+// sdt builds a table: a header with signature sig and revision rev, then
+// body, with length and checksum filled in.
+func sdt(sig string, rev uint8, body ...[]byte) []byte {
+	b := make([]byte, 36)
+	copy(b, sig)
+	b[8] = rev
+	copy(b[10:], "AERO  ")
+	copy(b[16:], "TESTTBL ")
+	copy(b[28:], "AERO")
+	for _, p := range body {
+		b = append(b, p...)
+	}
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
+	return fixChecksum(b)
+}
+
+// le builds little-endian bytes from values of fixed size.
+func le(vals ...any) []byte {
+	var b []byte
+	for _, v := range vals {
+		switch v := v.(type) {
+		case uint8:
+			b = append(b, v)
+		case uint16:
+			b = binary.LittleEndian.AppendUint16(b, v)
+		case uint32:
+			b = binary.LittleEndian.AppendUint32(b, v)
+		case uint64:
+			b = binary.LittleEndian.AppendUint64(b, v)
+		case []byte:
+			b = append(b, v...)
+		default:
+			panic(fmt.Sprintf("le: %T", v))
+		}
+	}
+	return b
+}
+
+// rsdp builds an RSDP of the given revision (0: 20 bytes, 2: 36 bytes).
+func rsdp(rev uint8, rsdt uint32, xsdt uint64) []byte {
+	b := make([]byte, 36)
+	copy(b, "RSD PTR ")
+	copy(b[9:], "AERO  ")
+	b[15] = rev
+	binary.LittleEndian.PutUint32(b[16:], rsdt)
+	var s byte
+	for _, c := range b[:20] {
+		s += c
+	}
+	b[8] = -s
+	if rev < 2 {
+		return b[:20]
+	}
+	binary.LittleEndian.PutUint32(b[20:], 36)
+	binary.LittleEndian.PutUint64(b[24:], xsdt)
+	s = 0
+	for _, c := range b {
+		s += c
+	}
+	b[32] = -s
+	return b
+}
+
+// image lays out an ACPI table set in flat memory at address 0: an RSDP at
+// 0, then the DSDT and FACS from f, then the tables named by sigs (file
+// SIG.bin of f), then an XSDT listing xsdt and an RSDT listing rsdt (either
+// omitted when nil). The FADT's pointers are relocated. It returns the
+// memory and where each table went.
+func image(f *fixture, xsdt, rsdt []string) (flatMemory, map[string]uint64) {
+	buf := make([]byte, 64)
+	addrs := map[string]uint64{}
+	put := func(name string, b []byte) uint64 {
+		for len(buf)%16 != 0 {
+			buf = append(buf, 0)
+		}
+		a := uint64(len(buf))
+		buf = append(buf, b...)
+		if name != "" {
+			addrs[name] = a
+		}
+		return a
+	}
+	put("FACS", f.table("FACS"))
+	put("DSDT", f.table("DSDT"))
+	seen := map[string]bool{}
+	for _, sig := range append(append([]string{}, xsdt...), rsdt...) {
+		if seen[sig] {
+			continue
+		}
+		seen[sig] = true
+		b := f.table(sig)
+		if sig == "FACP" {
+			binary.LittleEndian.PutUint32(b[36:], uint32(addrs["FACS"]))
+			binary.LittleEndian.PutUint32(b[40:], uint32(addrs["DSDT"]))
+			if len(b) >= 148 {
+				binary.LittleEndian.PutUint64(b[132:], addrs["FACS"])
+				binary.LittleEndian.PutUint64(b[140:], addrs["DSDT"])
+			}
+			fixChecksum(b)
+		}
+		put(sig, b)
+	}
+	var xa, ra uint64
+	if xsdt != nil {
+		var body []byte
+		for _, sig := range xsdt {
+			body = binary.LittleEndian.AppendUint64(body, addrs[sig])
+		}
+		xa = put("XSDT", sdt("XSDT", 1, body))
+	}
+	if rsdt != nil {
+		var body []byte
+		for _, sig := range rsdt {
+			body = binary.LittleEndian.AppendUint32(body, uint32(addrs[sig]))
+		}
+		ra = put("RSDT", sdt("RSDT", 1, body))
+	}
+	if xsdt != nil {
+		copy(buf, rsdp(2, uint32(ra), xa))
+	} else {
+		copy(buf, rsdp(0, uint32(ra), 0))
+	}
+	addrs["RSDP"] = 0
+	return buf, addrs
+}
+
+// sigs lists the signatures of the tables in the fixture's root table
+// (everything but RSDP, RSDT, XSDT, FACS and DSDT), in its order.
+func (f *fixture) sigs() []string {
+	var s []string
+	for _, p := range f.layout {
+		switch p.sig {
+		case "RSDP", "RSDT", "XSDT", "FACS", "DSDT":
+		default:
+			s = append(s, p.sig)
+		}
+	}
+	return s
+}
