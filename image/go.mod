@@ -1,0 +1,3 @@
+module github.com/aerokernel/aero/image
+
+go 1.26.5
