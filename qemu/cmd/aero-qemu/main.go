@@ -1,0 +1,221 @@
+// Command aero-qemu boots an Aero kernel under QEMU with Aero's defaults, or
+// prints the QEMU command line with -dry-run.
+//
+//	aero-qemu -kernel build/aero.elf -smp 4 -numa 2
+//	aero-qemu -kernel build/aero.elf -smp 6 \
+//	    -numa-node cpus=0-2,mem=2G -numa-node cpus=3,mem=1G -numa-node cpus=4-5,mem=1G \
+//	    -numa-dist 0:1=20 -numa-dist 0:2=30 -numa-dist 1:2=25
+//	aero-qemu -cdrom build/aero.iso -dry-run
+//
+// Arguments after the flags are passed to QEMU as they are. The serial console
+// goes to standard output; QEMU's own messages go to standard error after it
+// exits. The exit status is QEMU's (isa-debug-exit's (v<<1)|1 included).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aerokernel/aero/qemu"
+)
+
+// config is what the flags say beyond qemu.Options.
+type config struct {
+	dryRun  bool
+	timeout time.Duration
+}
+
+// listFlag collects a repeated flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
+	var o qemu.Options
+	var c config
+	var nodes, dists listFlag
+	fs := flag.NewFlagSet("aero-qemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: aero-qemu [flags] [-- extra QEMU arguments]\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.Binary, "qemu", "", "QEMU `binary` (default "+qemu.DefaultBinary+")")
+	fs.StringVar(&o.Machine, "machine", "q35", "machine: q35, pc or microvm")
+	fs.IntVar(&o.CPUs, "smp", 1, "number of CPUs")
+	fs.StringVar(&o.Memory, "m", "", "memory, e.g. 2G (default 2G, or the sum of -numa-node memory)")
+	fs.StringVar(&o.Accel, "accel", "auto", "accelerator: tcg, kvm or auto (KVM, falling back to TCG)")
+	fs.StringVar(&o.Kernel, "kernel", "", "kernel `ELF` to boot")
+	fs.StringVar(&o.ISO, "cdrom", "", "`ISO` image to boot")
+	fs.StringVar(&o.Append, "append", "", "kernel command line")
+	fs.IntVar(&o.Nodes, "numa", 0, "split CPUs and memory evenly over `N` NUMA nodes")
+	fs.Var(&nodes, "numa-node", "an explicit NUMA node, `cpus=0-2,mem=2G` (repeat per node, in node order)")
+	fs.Var(&dists, "numa-dist", "a NUMA distance, `src:dst=val` such as 0:1=20 (repeatable)")
+	fs.BoolVar(&o.GDB, "gdb", false, "wait for gdb on tcp::1234 (-s -S)")
+	fs.BoolVar(&o.DebugExit, "debug-exit", true, "add isa-debug-exit at port 0xf4")
+	fs.StringVar(&o.Net, "net", "", "NIC on user networking: virtio or e1000")
+	fs.StringVar(&o.Disk, "disk", "", "raw disk `image` on virtio-blk")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "print the QEMU command line and exit")
+	fs.DurationVar(&c.timeout, "timeout", 0, "kill QEMU after this long (0: never)")
+	if err := fs.Parse(args); err != nil {
+		return o, c, err
+	}
+	if fs.NArg() > 0 {
+		o.Extra = fs.Args()
+	}
+	for _, s := range nodes {
+		n, err := parseNode(s)
+		if err != nil {
+			return o, c, err
+		}
+		o.Numa = append(o.Numa, n)
+	}
+	for _, s := range dists {
+		d, err := parseDist(s)
+		if err != nil {
+			return o, c, err
+		}
+		o.Distances = append(o.Distances, d)
+	}
+	return o, c, nil
+}
+
+// parseNode parses "cpus=0-2,mem=2G". CPU lists may hold commas:
+// "cpus=0,2-3,mem=1G" works as every part without "=" continues the list.
+func parseNode(s string) (qemu.Node, error) {
+	var n qemu.Node
+	var cpus []string
+	last := ""
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(part, "=")
+		switch {
+		case !ok && last == "cpus":
+			cpus = append(cpus, part)
+		case ok && k == "cpus":
+			cpus, last = append(cpus, v), k
+		case ok && (k == "mem" || k == "memory"):
+			n.Mem, last = v, k
+		default:
+			return n, fmt.Errorf("-numa-node %q: want cpus=LIST,mem=SIZE", s)
+		}
+	}
+	n.CPUs = strings.Join(cpus, ",")
+	if n.Mem == "" {
+		return n, fmt.Errorf("-numa-node %q: no mem=SIZE", s)
+	}
+	return n, nil
+}
+
+// parseDist parses "0:1=20".
+func parseDist(s string) (qemu.Distance, error) {
+	var d qemu.Distance
+	pair, val, ok1 := strings.Cut(s, "=")
+	src, dst, ok2 := strings.Cut(pair, ":")
+	var e1, e2, e3 error
+	d.Src, e1 = strconv.Atoi(src)
+	d.Dst, e2 = strconv.Atoi(dst)
+	d.Val, e3 = strconv.Atoi(val)
+	if !ok1 || !ok2 || e1 != nil || e2 != nil || e3 != nil {
+		return d, fmt.Errorf("-numa-dist %q: want SRC:DST=VAL, e.g. 0:1=20", s)
+	}
+	return d, nil
+}
+
+// shellQuote writes args so that a shell reads them back unchanged.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		safe := a != ""
+		for _, r := range a {
+			if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+", r) {
+				safe = false
+			}
+		}
+		if safe {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// dryRun returns the command line QEMU would first be started with.
+func dryRun(o qemu.Options, kvm bool) (string, error) {
+	note := ""
+	if o.Accel == qemu.AccelAuto {
+		o.Accel = qemu.AccelTCG
+		note = "# accel auto: no usable /dev/kvm, TCG\n"
+		if kvm {
+			o.Accel = qemu.AccelKVM
+			note = "# accel auto: KVM first; TCG (-accel tcg,thread=multi -cpu max) if the guest fails under KVM\n"
+		}
+	}
+	args, err := o.Args()
+	if err != nil {
+		return "", err
+	}
+	bin := o.Binary
+	if bin == "" {
+		bin = qemu.DefaultBinary
+	}
+	return note + shellQuote(append([]string{bin}, args...)) + "\n", nil
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, c, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		if !strings.HasPrefix(err.Error(), "flag") {
+			fmt.Fprintln(stderr, "aero-qemu:", err)
+		}
+		return 2
+	}
+	if c.dryRun {
+		s, err := dryRun(o, qemu.KVMUsable())
+		if err != nil {
+			fmt.Fprintln(stderr, "aero-qemu:", err)
+			return 2
+		}
+		fmt.Fprint(stdout, s)
+		return 0
+	}
+	if _, err := o.Args(); err != nil && o.Accel != qemu.AccelAuto {
+		fmt.Fprintln(stderr, "aero-qemu:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	vm, err := qemu.StartEcho(ctx, o, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "aero-qemu:", err)
+		return 2
+	}
+	if vm.Fallback != "" {
+		fmt.Fprintf(stderr, "aero-qemu: using TCG: %s\n", vm.Fallback)
+	}
+	status, err := vm.Wait(c.timeout)
+	for _, l := range vm.Stderr() {
+		fmt.Fprintln(stderr, l)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "aero-qemu:", err)
+		return 1
+	}
+	return status
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -1,0 +1,452 @@
+// Package qemu turns Aero's boot options into QEMU command lines and runs
+// QEMU with its serial console captured line by line, for the aero-qemu tool
+// and for Go tests that boot kernels.
+//
+// It runs on the host (linux) only.
+package qemu
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultBinary is the QEMU used when Options.Binary is empty.
+const DefaultBinary = "qemu-system-x86_64"
+
+// DebugExitPort is the I/O port of the isa-debug-exit device added with
+// Options.DebugExit. A guest writing v there ends QEMU with status (v<<1)|1.
+const DebugExitPort = 0xf4
+
+// Machines QEMU can boot Aero on.
+const (
+	MachineQ35     = "q35"
+	MachinePC      = "pc"
+	MachineMicrovm = "microvm"
+)
+
+// Accelerators. AccelAuto is resolved by Start (see Start); Args rejects it.
+const (
+	AccelTCG  = "tcg"
+	AccelKVM  = "kvm"
+	AccelAuto = "auto"
+)
+
+// NICs for Options.Net.
+const (
+	NetVirtio = "virtio" // virtio-net: on PCI for q35/pc, on MMIO for microvm
+	NetE1000  = "e1000"  // Intel e1000 on PCI (not on microvm)
+)
+
+// Options describes one QEMU run. The zero value plus a Kernel is a valid
+// q35, 1 CPU, 2 GiB, TCG run.
+type Options struct {
+	// Binary is the QEMU executable; empty means DefaultBinary.
+	Binary string
+	// Machine is q35 (default), pc or microvm.
+	Machine string
+	// CPUs is the -smp count; 0 means 1.
+	CPUs int
+	// Memory is the -m size: a number of MiB with an optional M, G or T
+	// suffix ("2G", "1536M", "512"). Empty means the sum of the NUMA nodes'
+	// memory when Numa is given, else 2G.
+	Memory string
+	// Accel is tcg (default), kvm or auto.
+	Accel string
+
+	// Kernel is an ELF booted with -kernel; ISO is an image booted with
+	// -cdrom. Exactly one of them must be set.
+	Kernel, ISO string
+	// Append is the kernel command line (-append; only with Kernel).
+	Append string
+
+	// DebugExit adds isa-debug-exit at DebugExitPort.
+	DebugExit bool
+	// GDB makes QEMU wait for a debugger on tcp::1234 (-s -S).
+	GDB bool
+
+	// Nodes, when > 0, splits CPUs and memory evenly over that many NUMA
+	// nodes (the first nodes get the remainders). Exclusive with Numa.
+	Nodes int
+	// Numa lists explicit NUMA nodes; node i gets nodeid i.
+	Numa []Node
+	// Distances are -numa dist entries between nodes (SLIT).
+	Distances []Distance
+
+	// Net adds a NIC (NetVirtio or NetE1000) on QEMU user networking.
+	Net string
+	// Disk adds a virtio-blk device backed by this raw image (commas in the
+	// path are doubled, as QEMU's option syntax wants).
+	Disk string
+
+	// Extra is appended to the command line as is.
+	Extra []string
+}
+
+// Node is one explicit NUMA node.
+type Node struct {
+	// CPUs is a CPU list such as "0-2", "3" or "0,2-3"; empty makes a
+	// memory-only node.
+	CPUs string
+	// Mem is the node's memory, in the syntax of Options.Memory.
+	Mem string
+}
+
+// Distance is one SLIT entry: the distance from node Src to node Dst.
+// QEMU mirrors a one-way entry to the other direction.
+type Distance struct {
+	Src, Dst, Val int
+}
+
+// Args returns the QEMU command line for o, without the binary, or an error
+// naming what is wrong with o.
+func (o Options) Args() ([]string, error) {
+	machine := o.Machine
+	if machine == "" {
+		machine = MachineQ35
+	}
+	switch machine {
+	case MachineQ35, MachinePC, MachineMicrovm:
+	default:
+		return nil, fmt.Errorf("qemu: unknown machine %q (want q35, pc or microvm)", o.Machine)
+	}
+	cpus := o.CPUs
+	if cpus == 0 {
+		cpus = 1
+	}
+	if cpus < 0 || cpus > 255 {
+		return nil, fmt.Errorf("qemu: %d CPUs: want 1 to 255", o.CPUs)
+	}
+
+	var accel []string
+	switch o.Accel {
+	case "", AccelTCG:
+		accel = []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
+	case AccelKVM:
+		accel = []string{"-accel", "kvm", "-cpu", "host"}
+	case AccelAuto:
+		return nil, errors.New("qemu: accel auto is resolved by Start; pick tcg or kvm for a command line")
+	default:
+		return nil, fmt.Errorf("qemu: unknown accel %q (want tcg, kvm or auto)", o.Accel)
+	}
+
+	switch {
+	case o.Kernel == "" && o.ISO == "":
+		return nil, errors.New("qemu: no kernel ELF or ISO to boot")
+	case o.Kernel != "" && o.ISO != "":
+		return nil, errors.New("qemu: both a kernel ELF and an ISO given; boot one")
+	case o.ISO != "" && o.Append != "":
+		return nil, errors.New("qemu: a kernel command line needs a kernel ELF (-append does not work with -cdrom)")
+	case o.ISO != "" && machine == MachineMicrovm:
+		return nil, errors.New("qemu: microvm has no firmware to boot an ISO; use a kernel ELF")
+	}
+
+	numa, memMiB, err := o.numa(machine, cpus)
+	if err != nil {
+		return nil, err
+	}
+
+	args := []string{"-machine", machine}
+	args = append(args, accel...)
+	args = append(args,
+		"-smp", strconv.Itoa(cpus),
+		"-m", formatMiB(memMiB),
+		"-display", "none",
+		"-monitor", "none",
+		"-serial", "stdio",
+		"-no-reboot",
+	)
+	args = append(args, numa...)
+
+	if o.Kernel != "" {
+		args = append(args, "-kernel", o.Kernel)
+		if o.Append != "" {
+			args = append(args, "-append", o.Append)
+		}
+	} else {
+		args = append(args, "-cdrom", o.ISO)
+	}
+	if o.DebugExit {
+		args = append(args, "-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", DebugExitPort))
+	}
+
+	switch o.Net {
+	case "":
+		args = append(args, "-nic", "none")
+	case NetVirtio:
+		dev := "virtio-net-pci"
+		if machine == MachineMicrovm {
+			dev = "virtio-net-device"
+		}
+		args = append(args, "-netdev", "user,id=net0", "-device", dev+",netdev=net0")
+	case NetE1000:
+		if machine == MachineMicrovm {
+			return nil, errors.New("qemu: e1000 needs PCI; microvm has none (use virtio)")
+		}
+		args = append(args, "-netdev", "user,id=net0", "-device", "e1000,netdev=net0")
+	default:
+		return nil, fmt.Errorf("qemu: unknown NIC %q (want virtio or e1000)", o.Net)
+	}
+	if o.Disk != "" {
+		dev := "virtio-blk-pci"
+		if machine == MachineMicrovm {
+			dev = "virtio-blk-device"
+		}
+		args = append(args,
+			"-drive", "file="+strings.ReplaceAll(o.Disk, ",", ",,")+",format=raw,if=none,id=disk0",
+			"-device", dev+",drive=disk0")
+	}
+	if o.GDB {
+		args = append(args, "-s", "-S")
+	}
+	return append(args, o.Extra...), nil
+}
+
+// numa returns the -object/-numa arguments and the -m size in MiB.
+func (o Options) numa(machine string, cpus int) ([]string, int, error) {
+	var mem int
+	if o.Memory != "" {
+		m, err := ParseSize(o.Memory)
+		if err != nil {
+			return nil, 0, fmt.Errorf("qemu: memory: %w", err)
+		}
+		mem = m
+	}
+	if o.Nodes == 0 && len(o.Numa) == 0 {
+		if len(o.Distances) > 0 {
+			return nil, 0, errors.New("qemu: NUMA distances given without NUMA nodes")
+		}
+		if mem == 0 {
+			mem = 2048
+		}
+		return nil, mem, nil
+	}
+	if machine == MachineMicrovm {
+		return nil, 0, errors.New("qemu: microvm has no ACPI SRAT, so no NUMA; use q35 or pc")
+	}
+	if o.Nodes != 0 && len(o.Numa) != 0 {
+		return nil, 0, errors.New("qemu: give either a NUMA node count or explicit nodes, not both")
+	}
+
+	type node struct {
+		cpus []int
+		mem  int
+	}
+	var nodes []node
+	if o.Nodes != 0 {
+		n := o.Nodes
+		if n < 0 || n > cpus {
+			return nil, 0, fmt.Errorf("qemu: %d NUMA nodes for %d CPUs: want 1 to %d", o.Nodes, cpus, cpus)
+		}
+		if mem == 0 {
+			mem = 2048
+		}
+		if mem < n {
+			return nil, 0, fmt.Errorf("qemu: %d MiB cannot be split over %d nodes", mem, n)
+		}
+		next := 0
+		for i := range n {
+			c := cpus / n
+			if i < cpus%n {
+				c++
+			}
+			m := mem / n
+			if i < mem%n {
+				m++
+			}
+			var list []int
+			for j := range c {
+				list = append(list, next+j)
+			}
+			next += c
+			nodes = append(nodes, node{list, m})
+		}
+	} else {
+		owner := make(map[int]int)
+		sum := 0
+		for i, spec := range o.Numa {
+			list, err := ParseCPUList(spec.CPUs)
+			if err != nil {
+				return nil, 0, fmt.Errorf("qemu: NUMA node %d: %w", i, err)
+			}
+			for _, c := range list {
+				if c >= cpus {
+					return nil, 0, fmt.Errorf("qemu: NUMA node %d: CPU %d out of range (-smp %d: CPUs 0-%d)", i, c, cpus, cpus-1)
+				}
+				if prev, ok := owner[c]; ok {
+					return nil, 0, fmt.Errorf("qemu: CPU %d is in NUMA nodes %d and %d", c, prev, i)
+				}
+				owner[c] = i
+			}
+			if spec.Mem == "" {
+				return nil, 0, fmt.Errorf("qemu: NUMA node %d: no memory size", i)
+			}
+			m, err := ParseSize(spec.Mem)
+			if err != nil {
+				return nil, 0, fmt.Errorf("qemu: NUMA node %d: memory: %w", i, err)
+			}
+			sum += m
+			nodes = append(nodes, node{list, m})
+		}
+		var missing []int
+		for c := range cpus {
+			if _, ok := owner[c]; !ok {
+				missing = append(missing, c)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, 0, fmt.Errorf("qemu: CPUs %s are in no NUMA node", FormatCPUList(missing))
+		}
+		if mem == 0 {
+			mem = sum
+		} else if sum != mem {
+			return nil, 0, fmt.Errorf("qemu: NUMA nodes' memory sums to %s, but memory is %s", formatMiB(sum), formatMiB(mem))
+		}
+	}
+
+	type pair struct{ a, b int }
+	seen := make(map[pair]int)
+	for _, d := range o.Distances {
+		if d.Src < 0 || d.Src >= len(nodes) || d.Dst < 0 || d.Dst >= len(nodes) {
+			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d: no such node (nodes 0-%d)", d.Src, d.Dst, len(nodes)-1)
+		}
+		if d.Val < 10 || d.Val > 254 {
+			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d=%d: want 10 to 254", d.Src, d.Dst, d.Val)
+		}
+		if d.Src == d.Dst && d.Val != 10 {
+			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d=%d: a node's distance to itself must be 10", d.Src, d.Dst, d.Val)
+		}
+		if d.Src != d.Dst && d.Val == 10 {
+			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d=10: only a node's distance to itself is 10", d.Src, d.Dst)
+		}
+		if v, ok := seen[pair{d.Src, d.Dst}]; ok && v != d.Val {
+			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d given twice (%d and %d)", d.Src, d.Dst, v, d.Val)
+		}
+		seen[pair{d.Src, d.Dst}] = d.Val
+	}
+
+	var args []string
+	for i, n := range nodes {
+		args = append(args, "-object", fmt.Sprintf("memory-backend-ram,id=m%d,size=%s", i, formatMiB(n.mem)))
+	}
+	for i, n := range nodes {
+		spec := fmt.Sprintf("node,nodeid=%d", i)
+		for _, r := range cpuRanges(n.cpus) {
+			spec += ",cpus=" + r
+		}
+		spec += fmt.Sprintf(",memdev=m%d", i)
+		args = append(args, "-numa", spec)
+	}
+	for _, d := range o.Distances {
+		args = append(args, "-numa", fmt.Sprintf("dist,src=%d,dst=%d,val=%d", d.Src, d.Dst, d.Val))
+	}
+	return args, mem, nil
+}
+
+// ParseSize parses a memory size in MiB: a number with an optional M, G or T
+// suffix (also MB/GB/TB, MiB/GiB/TiB; no suffix means MiB, as with -m).
+func ParseSize(s string) (int, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
+	mul := 1
+	switch {
+	case strings.HasSuffix(t, "M"):
+		t = t[:len(t)-1]
+	case strings.HasSuffix(t, "G"):
+		mul, t = 1024, t[:len(t)-1]
+	case strings.HasSuffix(t, "T"):
+		mul, t = 1024*1024, t[:len(t)-1]
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n <= 0 || n > (1<<40)/mul {
+		return 0, fmt.Errorf("bad size %q (want e.g. 512M, 2G)", s)
+	}
+	return n * mul, nil
+}
+
+// formatMiB writes a size in MiB the way QEMU reads it, in G when exact.
+func formatMiB(m int) string {
+	if m%1024 == 0 {
+		return strconv.Itoa(m/1024) + "G"
+	}
+	return strconv.Itoa(m) + "M"
+}
+
+// ParseCPUList parses a CPU list such as "0-2,5" into sorted CPU numbers.
+// The empty string is the empty list. A CPU given twice is an error.
+func ParseCPUList(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []int
+	seen := make(map[int]bool)
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil || a < 0 {
+			return nil, fmt.Errorf("bad CPU list %q", s)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return nil, fmt.Errorf("bad CPU list %q", s)
+			}
+		}
+		for c := a; c <= b; c++ {
+			if seen[c] {
+				return nil, fmt.Errorf("CPU %d given twice in %q", c, s)
+			}
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+// FormatCPUList writes sorted CPU numbers as a list such as "0-2,5".
+func FormatCPUList(cpus []int) string {
+	return strings.Join(cpuRanges(cpus), ",")
+}
+
+func cpuRanges(cpus []int) []string {
+	var out []string
+	for i := 0; i < len(cpus); {
+		j := i
+		for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
+			j++
+		}
+		if i == j {
+			out = append(out, strconv.Itoa(cpus[i]))
+		} else {
+			out = append(out, fmt.Sprintf("%d-%d", cpus[i], cpus[j]))
+		}
+		i = j + 1
+	}
+	return out
+}
+
+// binary returns the QEMU executable to run.
+func (o Options) binary() string {
+	if o.Binary != "" {
+		return o.Binary
+	}
+	return DefaultBinary
+}
+
+// kvmUsable reports whether /dev/kvm can be opened; tests replace it.
+var kvmUsable = func() bool {
+	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// KVMUsable reports whether /dev/kvm can be opened, which is what Start's
+// "auto" tries KVM on.
+func KVMUsable() bool { return kvmUsable() }
