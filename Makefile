@@ -12,9 +12,10 @@ TAMAGO ?=
 # GRUB and friends for `grub-mkrescue` ISO images. Empty it to skip the step.
 DEBS ?= qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 
-# go test flags: a kernel test boots QEMU under TCG, which is slow.
+# go test flags: a kernel test boots QEMU under TCG, which is slow; -count=1
+# because a boot test depends on more than go test can see (QEMU, the host).
 TEST_TIMEOUT ?= 60m
-TESTFLAGS ?=
+TESTFLAGS ?= -count=1
 
 BUILD := build
 
