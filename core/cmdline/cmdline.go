@@ -44,7 +44,6 @@
 package cmdline
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -283,9 +282,6 @@ func parseBool(s string) (bool, error) {
 	return false, fmt.Errorf("want a boolean, got %q", s)
 }
 
-// ErrNotFound is returned by the typed getters when the key is absent.
-var ErrNotFound = errors.New("cmdline: option not set")
-
 // last returns the last option with key.
 func (c *Cmdline) last(key string) (Option, bool) {
 	if c == nil {
@@ -338,15 +334,18 @@ func (c *Cmdline) List(key string) []string {
 	return items
 }
 
-func (c *Cmdline) typed(key string, parse func(string) error) error {
+// typed parses the last value of key with parse: def if key is absent,
+// def and an *Error naming the option if the value is malformed.
+func typed[T any](c *Cmdline, key string, def T, parse func(string) (T, error)) (T, error) {
 	o, ok := c.last(key)
 	if !ok {
-		return ErrNotFound
+		return def, nil
 	}
-	if err := parse(o.Value); err != nil {
-		return &Error{Offset: o.Offset, Key: key, Msg: err.Error()}
+	v, err := parse(o.Value)
+	if err != nil {
+		return def, &Error{Offset: o.Offset, Key: key, Msg: err.Error()}
 	}
-	return nil
+	return v, nil
 }
 
 // Bool returns the last value of key as a boolean. A bare flag is true.
@@ -356,52 +355,19 @@ func (c *Cmdline) Bool(key string, def bool) (bool, error) {
 	if o, ok := c.last(key); ok && !o.HasValue {
 		return true, nil
 	}
-	v := def
-	err := c.typed(key, func(s string) (err error) {
-		b, err := parseBool(s)
-		if err == nil {
-			v = b
-		}
-		return err
-	})
-	if err == ErrNotFound {
-		err = nil
-	}
-	return v, err
+	return typed(c, key, def, parseBool)
 }
 
 // Int returns the last value of key as a decimal integer, def if absent,
 // and def and an error if malformed.
 func (c *Cmdline) Int(key string, def int) (int, error) {
-	v := def
-	err := c.typed(key, func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err == nil {
-			v = n
-		}
-		return err
-	})
-	if err == ErrNotFound {
-		err = nil
-	}
-	return v, err
+	return typed(c, key, def, strconv.Atoi)
 }
 
 // Size returns the last value of key as a byte count (see ParseSize), def
 // if absent, and def and an error if malformed.
 func (c *Cmdline) Size(key string, def uint64) (uint64, error) {
-	v := def
-	err := c.typed(key, func(s string) error {
-		n, err := ParseSize(s)
-		if err == nil {
-			v = n
-		}
-		return err
-	})
-	if err == ErrNotFound {
-		err = nil
-	}
-	return v, err
+	return typed(c, key, def, ParseSize)
 }
 
 // The getters below read the options Aero knows. Parse has validated them,
