@@ -2,17 +2,20 @@ package qemu
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 )
 
 // realKernel returns a kernel ELF for tests against the real QEMU: the file
-// named by AERO_QEMU_KERNEL, else /tmp/smoke_new.elf. Such tests are skipped
-// without QEMU or a kernel, and with -short.
+// named by AERO_QEMU_KERNEL, else the toolchain's smoke kernel built with
+// the GOOS=tamago go in AERO_GO (as make test sets it). Such tests are
+// skipped without QEMU or a kernel, and with -short.
 func realKernel(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
@@ -21,15 +24,38 @@ func realKernel(t *testing.T) string {
 	if _, err := exec.LookPath(DefaultBinary); err != nil {
 		t.Skip("no " + DefaultBinary)
 	}
-	k := os.Getenv("AERO_QEMU_KERNEL")
-	if k == "" {
-		k = "/tmp/smoke_new.elf"
+	if k := os.Getenv("AERO_QEMU_KERNEL"); k != "" {
+		if _, err := os.Stat(k); err != nil {
+			t.Fatalf("AERO_QEMU_KERNEL: %v", err)
+		}
+		return k
 	}
-	if _, err := os.Stat(k); err != nil {
-		t.Skipf("no kernel ELF (set AERO_QEMU_KERNEL): %v", err)
+	goBin := os.Getenv("AERO_GO")
+	if goBin == "" {
+		t.Skip("no kernel ELF: set AERO_QEMU_KERNEL, or AERO_GO to build the smoke kernel")
 	}
-	return k
+	smokeOnce.Do(func() {
+		out := filepath.Join(os.TempDir(), fmt.Sprintf("aero-qemu-test-smoke-%d.elf", os.Getpid()))
+		cmd := exec.Command(goBin, "build", "-ldflags", "-T 0x10010000 -R 0x1000", "-o", out, "./smoke")
+		cmd.Dir = filepath.Join("..", "toolchain")
+		cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0", "GOWORK=off")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			smokeErr = fmt.Errorf("building the smoke kernel: %v\n%s", err, msg)
+			return
+		}
+		smokeELF = out
+	})
+	if smokeErr != nil {
+		t.Fatal(smokeErr)
+	}
+	return smokeELF
 }
+
+var (
+	smokeOnce sync.Once
+	smokeELF  string
+	smokeErr  error
+)
 
 // TestRealCommandLines starts QEMU with generated command lines, stopped at
 // the first instruction (-S), and checks it is still running a second later:

@@ -20,7 +20,11 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv("FAKE_QEMU"); mode != "" {
 		os.Exit(fakeQEMU(mode, os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if smokeELF != "" {
+		os.Remove(smokeELF) // built by realKernel
+	}
+	os.Exit(code)
 }
 
 func fakeQEMU(mode string, args []string) int {
