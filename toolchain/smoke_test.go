@@ -237,17 +237,16 @@ func checkSmokeRun(t *testing.T, r *smokeRun, cpus int) {
 	}
 	names = append(names, "net")
 	for _, name := range names {
-		c := struct{ Name string }{name}
-		t.Run(c.Name, func(t *testing.T) {
-			m, ok := results[c.Name]
+		t.Run(name, func(t *testing.T) {
+			m, ok := results[name]
 			if !ok {
-				t.Fatalf("no result line for %s\n%s", c.Name, r.tail())
+				t.Fatalf("no result line for %s\n%s", name, r.tail())
 			}
 			switch m[1] {
 			case "PASS":
 				t.Log(m[0])
 			case "SKIP":
-				if c.Name == "smp" && cpus > 1 {
+				if name == "smp" && cpus > 1 {
 					t.Fatalf("smp skipped with -smp %d: %s", cpus, m[3])
 				}
 				t.Skip(m[3])
