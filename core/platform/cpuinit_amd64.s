@@ -1,0 +1,245 @@
+//go:build tamago && linkcpuinit
+
+#include "go_asm.h"
+#include "textflag.h"
+
+// Aero's CPU entry. QEMU (Xen PVH note) and GRUB (multiboot2) both enter the
+// ELF entry point, tamago's goos.CPUInit, which jumps here, in 32-bit
+// protected mode with paging off and interrupts off:
+//
+//	PVH:        EBX = physical address of struct hvm_start_info
+//	multiboot2: EAX = 0x36d76289, EBX = physical address of the boot information
+//
+// cpuinit keeps both registers, masks the legacy PIC, builds identity page
+// tables, enters long mode, lets early (Go, nosplit) size the Go heap from the
+// loader's memory map and copy the loader's structures, then starts the
+// runtime on a stack at the top of the heap region.
+//
+// Everything up to start64 runs in 32-bit mode, assembled by the amd64
+// assembler: only instructions whose encoding means the same in both modes
+// are used (no 64-bit operands, no RIP-relative memory operands; a symbol's
+// address is found with herePC, see pageTablesAddr).
+
+// Page table entry bits (Intel SDM Vol. 3A, 4.5).
+#define PTE_P   (1<<0)
+#define PTE_RW  (1<<1)
+#define PTE_PCD (1<<4)
+#define PTE_PS  (1<<7)
+
+#define CR4_PAE (1<<5)
+#define CR4_PGE (1<<7)
+#define CR0_PE  (1<<0)
+#define CR0_PG  (1<<31)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1<<8)
+#define MSR_FS_BASE 0xc0000100
+
+// The four tables (PML4, PDPT, PD for the first GiB, PT for its first 2 MiB)
+// live in pageTables, 4 KiB aligned inside it.
+#define PML4_OFF 0x0000
+#define PDPT_OFF 0x1000
+#define PD_OFF   0x2000
+#define PT_OFF   0x3000
+
+TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
+	CLI
+	MOVL	AX, SI		// boot protocol magic (multiboot2) or junk (PVH)
+	MOVL	BX, BP		// boot information pointer
+
+	// Mask both 8259 PICs (OCW1 = 0xff): the firmware may have left the
+	// PIT's IRQ0 routed to vector 8, a CPU exception.
+	MOVL	$0xff, AX
+	MOVL	$0x21, DX
+	OUTB
+	MOVL	$0xa1, DX
+	OUTB
+
+	// A stack for CALL: the top of earlyStack.
+	CALL	herePC<>(SB)
+	LEAL	·earlyStack(SB), BX	// 32-bit mode: BX = earlyStack - next PC
+	ADDL	$6, AX			// LEAL above is 6 bytes long
+	ADDL	BX, AX
+	ADDL	$const_earlyStackSize, AX
+	MOVL	AX, SP
+
+	// DI = pageTables rounded up to 4 KiB.
+	CALL	herePC<>(SB)
+	LEAL	·pageTables(SB), BX
+	ADDL	$6, AX
+	ADDL	BX, AX
+	ADDL	$0xfff, AX
+	ANDL	$~0xfff, AX
+	MOVL	AX, DI
+	MOVL	AX, BX		// BX = table base from here on
+
+	// Zero the four tables.
+	XORL	AX, AX
+	MOVL	$0x4000, CX
+	REP;	STOSB
+
+	// PML4[0] -> PDPT
+	LEAL	(PDPT_OFF|PTE_RW|PTE_P)(BX), AX
+	MOVL	AX, PML4_OFF(BX)
+
+	// PDPT[0] -> PD (first GiB in 2 MiB pages); 1-3 GiB cacheable 1 GiB
+	// pages; 3-4 GiB uncacheable (PCI MMIO, LAPIC, IOAPIC, HPET). early
+	// maps what lies above 4 GiB.
+	LEAL	(PD_OFF|PTE_RW|PTE_P)(BX), AX
+	MOVL	AX, (PDPT_OFF+0*8)(BX)
+	MOVL	$(1<<30|PTE_PS|PTE_RW|PTE_P), (PDPT_OFF+1*8)(BX)
+	MOVL	$(2<<30|PTE_PS|PTE_RW|PTE_P), (PDPT_OFF+2*8)(BX)
+	MOVL	$(3<<30|PTE_PS|PTE_PCD|PTE_RW|PTE_P), (PDPT_OFF+3*8)(BX)
+
+	// PD[0] -> PT; PD[1..511]: 2 MiB pages.
+	LEAL	(PT_OFF|PTE_RW|PTE_P)(BX), AX
+	MOVL	AX, PD_OFF(BX)
+	LEAL	(PD_OFF+8)(BX), DI
+	MOVL	$(2<<20|PTE_PS|PTE_RW|PTE_P), AX
+pd_loop:
+	MOVL	AX, (DI)
+	ADDL	$8, DI
+	ADDL	$(2<<20), AX
+	CMPL	AX, $(1<<30)
+	JCS	pd_loop
+
+	// PT[0..511]: 4 KiB pages up to 2 MiB. Page 0 is mapped while early
+	// copies the loader's structures (firmware puts some there), then
+	// unmapped so that nil dereferences fault.
+	LEAL	(PT_OFF)(BX), DI
+	MOVL	$(PTE_RW|PTE_P), AX
+pt_loop:
+	MOVL	AX, (DI)
+	ADDL	$8, DI
+	ADDL	$4096, AX
+	CMPL	AX, $(2<<20)
+	JCS	pt_loop
+
+	// Long mode: CR3, CR4.PAE|PGE, EFER.LME, CR0.PG|PE.
+	MOVL	BX, AX
+	MOVL	AX, CR3
+	MOVL	CR4, AX
+	ORL	$(CR4_PAE|CR4_PGE), AX
+	MOVL	AX, CR4
+	MOVL	$MSR_EFER, CX
+	RDMSR
+	ORL	$EFER_LME, AX
+	WRMSR
+	MOVL	CR0, AX
+	ORL	$(CR0_PG|CR0_PE), AX
+	MOVL	AX, CR0
+
+	// Now in compatibility mode: load tamago's GDT (null, 64-bit code at
+	// 0x08, data at 0x10; its IDT code and the APs expect that GDT) and
+	// far-return into the code segment. The GDTR's base is an absolute
+	// address, as LGDT wants.
+	CALL	herePC<>(SB)
+	LEAL	github·com∕usbarmory∕tamago∕amd64·gdtptr(SB), BX
+	ADDL	$6, AX
+	ADDL	BX, AX
+	LGDT	(AX)
+
+	CALL	herePC<>(SB)
+	LEAL	start64<>(SB), BX
+	ADDL	$6, AX
+	ADDL	BX, AX
+	PUSHQ	$0x08
+	PUSHQ	AX
+	BYTE	$0xcb		// RETF (32-bit operand size)
+
+// herePC returns in AX the address of the instruction after the CALL.
+TEXT herePC<>(SB),NOSPLIT|NOFRAME,$0
+	MOVL	(SP), AX
+	BYTE	$0xc3		// RET (near, works in 32- and 64-bit mode)
+
+TEXT start64<>(SB),NOSPLIT|NOFRAME,$0
+	// 64-bit mode. Data segments from the GDT (selector 0x10); an
+	// interrupt's IRETQ reloads SS, so it must be valid here.
+	MOVL	$0x10, AX
+	BYTE	$0x8e; BYTE $0xd8	// MOV AX, DS
+	BYTE	$0x8e; BYTE $0xc0	// MOV AX, ES
+	BYTE	$0x8e; BYTE $0xd0	// MOV AX, SS
+	BYTE	$0x8e; BYTE $0xe0	// MOV AX, FS
+	BYTE	$0x8e; BYTE $0xe8	// MOV AX, GS
+
+	// SP is still the 32-bit value set above; make it 64-bit clean.
+	MOVL	SP, SP
+
+	CALL	sse_enable(SB)
+
+	MOVL	SI, ·bootMagic(SB)
+	MOVL	BP, ·bootInfoAddr(SB)
+
+	// Go code reads g from -8(FS) on entry: point FS at a zero word so
+	// that early runs with g == nil (it is nosplit and never needs g).
+	LEAQ	·earlyTLS+8(SB), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$MSR_FS_BASE, CX
+	WRMSR
+
+	CALL	·early(SB)
+
+	// The runtime's boot stack: RamStackOffset below the end of the heap
+	// region early sized.
+	MOVQ	runtime∕goos·RamStart(SB), SP
+	MOVQ	runtime∕goos·RamSize(SB), AX
+	ADDQ	AX, SP
+	MOVQ	runtime∕goos·RamStackOffset(SB), AX
+	SUBQ	AX, SP
+	JMP	_rt0_tamago_start(SB)
+
+// func outb(port uint16, v uint8)
+TEXT ·outb(SB),NOSPLIT,$0-3
+	MOVW	port+0(FP), DX
+	MOVB	v+2(FP), AX
+	OUTB
+	RET
+
+// func inb(port uint16) uint8
+TEXT ·inb(SB),NOSPLIT,$0-9
+	MOVW	port+0(FP), DX
+	XORL	AX, AX
+	INB
+	MOVB	AX, ret+8(FP)
+	RET
+
+// func outl(port uint16, v uint32)
+TEXT ·outl(SB),NOSPLIT,$0-8
+	MOVW	port+0(FP), DX
+	MOVL	v+4(FP), AX
+	OUTL
+	RET
+
+// func inl(port uint16) uint32
+TEXT ·inl(SB),NOSPLIT,$0-12
+	MOVW	port+0(FP), DX
+	INL
+	MOVL	AX, ret+8(FP)
+	RET
+
+// func rdtsc() uint64
+TEXT ·rdtsc(SB),NOSPLIT,$0-8
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func readCR3() uint64
+TEXT ·readCR3(SB),NOSPLIT,$0-8
+	MOVQ	CR3, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func writeCR3(v uint64)
+TEXT ·writeCR3(SB),NOSPLIT,$0-8
+	MOVQ	v+0(FP), AX
+	MOVQ	AX, CR3
+	RET
+
+// func haltForever()
+TEXT ·haltForever(SB),NOSPLIT|NOFRAME,$0
+	CLI
+again:
+	HLT
+	JMP	again

@@ -1,0 +1,303 @@
+//go:build tamago && amd64
+
+package platform
+
+import (
+	"runtime/goos"
+	"unsafe"
+)
+
+// Boot protocol magics: multiboot2's value in EAX at entry (Multiboot2
+// specification, 3.3) and the first word of Xen's struct hvm_start_info.
+const (
+	multiboot2Magic = 0x36d76289
+	pvhMagic        = 0x336ec578
+)
+
+// earlyStackSize is the stack cpuinit gives early (which is nosplit and
+// small) before the runtime's boot stack exists.
+const earlyStackSize = 16 << 10
+
+// heapCeiling bounds the Go heap region: cpuinit maps 3-4 GiB uncached
+// (MMIO) and the heap must be cacheable RAM.
+const heapCeiling = 3 << 30
+
+// minHeap is the least Go heap region Aero boots with.
+const minHeap = 64 << 20
+
+// mapTop is how far cpuinit and early identity-map physical memory: 1 GiB
+// pages up to 64 GiB (RAM cacheable, the rest uncached).
+const mapTop = 64 << 30
+
+var (
+	// Set by cpuinit from EAX and EBX at entry.
+	bootMagic    uint32
+	bootInfoAddr uint32
+
+	earlyStack [earlyStackSize]byte
+	// Four 4 KiB page tables plus room to align them.
+	pageTables [5 * 4096]byte
+	// earlyTLS is what -8(FS) points at while early runs: g == nil.
+	earlyTLS [2]uint64
+)
+
+// snapshot holds copies of the boot loader's structures, taken by early
+// before anything can overwrite them (the page tables, the AP trampoline, the
+// Go heap, which zeroes memory on first use). Parsed later by bootinfo.
+var snapshot struct {
+	buf    [64 << 10]byte
+	used   uint32
+	pieces [8]struct {
+		addr uint64
+		off  uint32
+		n    uint32
+	}
+	count     uint32
+	truncated bool // something did not fit; bootinfo will report what
+}
+
+// earlyRAM lists the RAM ranges early found, for the heap and the page
+// tables above 4 GiB; earlyRAMCount of them are valid.
+var (
+	earlyRAM      [128][2]uint64 // base, end
+	earlyRAMCount int
+	earlyFailure  string // set when the heap could not be sized
+)
+
+// early runs from cpuinit in 64-bit mode on earlyStack, before the runtime
+// exists: no allocation, no stack growth, no g. It copies the boot loader's
+// structures, sizes the Go heap region (RamSize) from the memory map, and
+// maps memory above 4 GiB.
+//
+//go:nosplit
+func early() {
+	switch {
+	case bootMagic == multiboot2Magic:
+		earlyMultiboot2(uint64(bootInfoAddr))
+	case bootInfoAddr != 0 && load32(uint64(bootInfoAddr)) == pvhMagic:
+		earlyPVH(uint64(bootInfoAddr))
+	}
+	sizeHeap()
+	finishPaging()
+}
+
+//go:nosplit
+func load32(addr uint64) uint32 { return *(*uint32)(unsafe.Pointer(uintptr(addr))) }
+
+//go:nosplit
+func load64(addr uint64) uint64 { return *(*uint64)(unsafe.Pointer(uintptr(addr))) }
+
+// keep copies [addr, addr+n) into the snapshot.
+//
+//go:nosplit
+func keep(addr uint64, n uint32) {
+	s := &snapshot
+	if s.count >= uint32(len(s.pieces)) || n > uint32(len(s.buf))-s.used {
+		s.truncated = true
+		return
+	}
+	p := &s.pieces[s.count]
+	p.addr, p.off, p.n = addr, s.used, n
+	for i := uint32(0); i < n; i++ {
+		j := s.used + i
+		if j < uint32(len(s.buf)) {
+			s.buf[j] = *(*byte)(unsafe.Pointer(uintptr(addr + uint64(i))))
+		}
+	}
+	s.used += (n + 7) &^ 7
+	if s.used > uint32(len(s.buf)) {
+		s.used = uint32(len(s.buf))
+	}
+	s.count++
+}
+
+// keepString copies a NUL-terminated string (with its NUL) of at most max
+// bytes.
+//
+//go:nosplit
+func keepString(addr uint64, max uint32) {
+	if addr == 0 {
+		return
+	}
+	n := uint32(0)
+	for n < max && *(*byte)(unsafe.Pointer(uintptr(addr + uint64(n)))) != 0 {
+		n++
+	}
+	if n < max {
+		n++ // the NUL
+	}
+	keep(addr, n)
+}
+
+//go:nosplit
+func addRAM(base, size uint64) {
+	if size == 0 || earlyRAMCount >= len(earlyRAM) {
+		return
+	}
+	earlyRAM[earlyRAMCount] = [2]uint64{base, base + size}
+	earlyRAMCount++
+}
+
+// hvm_start_info (Xen public/arch-x86/hvm/start_info.h) field offsets.
+const (
+	pvhVersion     = 4
+	pvhNrModules   = 12
+	pvhModlist     = 16
+	pvhCmdline     = 24
+	pvhMemmap      = 40
+	pvhMemmapCount = 48
+	pvhInfoSize    = 56
+	pvhModuleSize  = 32
+	e820EntrySize  = 20 + 4
+	e820RAM        = 1
+	maxCmdline     = 4096
+)
+
+//go:nosplit
+func earlyPVH(info uint64) {
+	keep(info, pvhInfoSize)
+	keepString(load64(info+pvhCmdline), maxCmdline)
+	if n := load32(info + pvhNrModules); n > 0 && n <= 64 {
+		keep(load64(info+pvhModlist), n*pvhModuleSize)
+	}
+	if load32(info+pvhVersion) < 1 {
+		return
+	}
+	mm, n := load64(info+pvhMemmap), load32(info+pvhMemmapCount)
+	if mm == 0 || n == 0 || n > 1024 {
+		return
+	}
+	keep(mm, n*e820EntrySize)
+	for i := uint64(0); i < uint64(n); i++ {
+		e := mm + i*e820EntrySize
+		if load32(e+16) == e820RAM {
+			addRAM(load64(e), load64(e+8))
+		}
+	}
+}
+
+// Multiboot2 information: u32 total_size, u32 reserved, then 8-aligned
+// tags {u32 type, u32 size}; tag 6 is the memory map.
+const (
+	mb2TagEnd    = 0
+	mb2TagMmap   = 6
+	mb2MaxSize   = 64 << 10
+	mb2MmapEntry = 16 // entries start here in the tag
+)
+
+//go:nosplit
+func earlyMultiboot2(mbi uint64) {
+	total := load32(mbi)
+	if total < 16 || total > mb2MaxSize {
+		keep(mbi, 8) // bootinfo reports the bad size
+		return
+	}
+	keep(mbi, total)
+	for off := uint64(8); off+8 <= uint64(total); {
+		typ, size := load32(mbi+off), load32(mbi+off+4)
+		if typ == mb2TagEnd || size < 8 || off+uint64(size) > uint64(total) {
+			break
+		}
+		if typ == mb2TagMmap && size >= mb2MmapEntry {
+			esize := uint64(load32(mbi + off + 8))
+			if esize >= 24 {
+				for e := off + mb2MmapEntry; e+esize <= off+uint64(size); e += esize {
+					if load32(mbi+e+16) == e820RAM {
+						addRAM(load64(mbi+e), load64(mbi+e+8))
+					}
+				}
+			}
+		}
+		off = (off + uint64(size) + 7) &^ 7
+	}
+}
+
+// sizeHeap sets RamSize: the Go heap region runs from RamStart to the end of
+// the RAM around it (adjacent RAM ranges joined), at most heapCeiling.
+//
+//go:nosplit
+func sizeHeap() {
+	ramStart := uint64(goos.RamStart)
+	end := ramStart
+	for grew := true; grew; {
+		grew = false
+		for i := 0; i < earlyRAMCount && i < len(earlyRAM); i++ {
+			r := earlyRAM[i]
+			if r[0] <= end && r[1] > end {
+				end, grew = r[1], true
+			}
+		}
+	}
+	if end > heapCeiling {
+		end = heapCeiling
+	}
+	switch {
+	case earlyRAMCount == 0:
+		earlyFailure = "the boot loader gave no memory map"
+	case end-ramStart < minHeap:
+		earlyFailure = "not enough RAM above RamStart for the Go heap"
+	default:
+		goos.RamSize = uint(end - ramStart)
+		return
+	}
+	earlyPanic(earlyFailure)
+}
+
+// earlyPanic reports on COM1 and stops: through isa-debug-exit when QEMU
+// has one (status 3: failure), else by halting.
+//
+//go:nosplit
+func earlyPanic(msg string) {
+	earlyPrint("aero: boot failed: ")
+	earlyPrint(msg)
+	earlyPrint("\n")
+	outl(debugExitPort, 1)
+	haltForever()
+}
+
+//go:nosplit
+func earlyPrint(s string) {
+	for i := 0; i < len(s); i++ {
+		printk(s[i])
+	}
+}
+
+// finishPaging unmaps page 0 and fills PDPT entries 4..63 (4-64 GiB) with
+// 1 GiB pages: cacheable where the memory map has RAM, uncached otherwise
+// (64-bit PCI windows). Offsets as in cpuinit_amd64.s.
+//
+//go:nosplit
+func finishPaging() {
+	tables := readCR3() &^ 0xfff
+	*(*uint64)(unsafe.Pointer(uintptr(tables + 0x3000))) = 0 // PT[0]
+	pdpt := tables + 0x1000
+	for slot := uint64(4); slot < mapTop>>30; slot++ {
+		base := slot << 30
+		entry := base | 1<<7 | 1<<1 | 1<<0 // PS, RW, P
+		if !overlapsRAM(base, base+1<<30) {
+			entry |= 1 << 4 // PCD
+		}
+		*(*uint64)(unsafe.Pointer(uintptr(pdpt + slot*8))) = entry
+	}
+	writeCR3(readCR3())
+}
+
+//go:nosplit
+func overlapsRAM(base, end uint64) bool {
+	for i := 0; i < earlyRAMCount && i < len(earlyRAM); i++ {
+		if earlyRAM[i][0] < end && earlyRAM[i][1] > base {
+			return true
+		}
+	}
+	return false
+}
+
+// defined in cpuinit_amd64.s
+func inb(port uint16) uint8
+func outb(port uint16, v uint8)
+func inl(port uint16) uint32
+func outl(port uint16, v uint32)
+func rdtsc() uint64
+func readCR3() uint64
+func writeCR3(v uint64)
+func haltForever()

@@ -1,0 +1,50 @@
+//go:build tamago && amd64
+
+package platform
+
+import (
+	"runtime/goos"
+	_ "unsafe" // go:linkname
+
+	"github.com/usbarmory/tamago/amd64"
+)
+
+// CPU is the bootstrap processor, as tamago's amd64 package drives it.
+var CPU = &amd64.CPU{}
+
+// hwinit1 runs once the runtime's world has started, before package inits:
+// the CPU, the BSP's local APIC and the clock.
+//
+//go:linkname hwinit1 runtime/goos.Hwinit1
+func hwinit1() {
+	CPU.Init()
+	// Software-enable the BSP's local APIC (disabled after a PVH boot):
+	// the runtime halts idle CPUs and wakes them by IPI (goos.Wake).
+	CPU.LAPIC.Enable()
+	calibrateClock()
+	goos.Exit = exit
+}
+
+func init() {
+	// Panic with the vector number instead of triple-faulting on a CPU
+	// exception; also installs the wake-up vector.
+	CPU.EnableExceptions()
+}
+
+// debugExitPort is QEMU's isa-debug-exit (-device
+// isa-debug-exit,iobase=0xf4,iosize=0x04): writing v ends QEMU with status
+// (v<<1)|1.
+const debugExitPort = 0xf4
+
+// exit ends the machine: through isa-debug-exit when present, else by a
+// triple fault, which ends QEMU under -no-reboot (and resets real hardware).
+//
+//go:nosplit
+func exit(code int32) {
+	outl(debugExitPort, uint32(code))
+	amd64.Fault()
+	haltForever()
+}
+
+// Exit ends the machine with code (0: success).
+func Exit(code int) { exit(int32(code)) }
