@@ -62,6 +62,9 @@ var (
 	earlyRAM      [128][2]uint64 // base, end
 	earlyRAMCount int
 	earlyFailure  string // set when the heap could not be sized
+	// ebdaSegment is the BIOS data area's word at 0x40E (the EBDA's
+	// segment, where an ACPI RSDP may be), read while page 0 is mapped.
+	ebdaSegment uint16
 )
 
 // early runs from cpuinit in 64-bit mode on earlyStack, before the runtime
@@ -71,6 +74,7 @@ var (
 //
 //go:nosplit
 func early() {
+	ebdaSegment = *(*uint16)(unsafe.Pointer(uintptr(0x40e)))
 	switch {
 	case bootMagic == multiboot2Magic:
 		earlyMultiboot2(uint64(bootInfoAddr))

@@ -1,0 +1,204 @@
+//go:build tamago && amd64
+
+package core
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/bootinfo"
+	"github.com/aerokernel/aero/core/cmdline"
+	"github.com/aerokernel/aero/core/ktest"
+	"github.com/aerokernel/aero/core/platform"
+)
+
+// DefaultCmdline is the command line used when the boot loader passes an
+// empty one. The image tool sets it from a config's cmdline setting.
+var DefaultCmdline string
+
+// Version is printed in the banner.
+const Version = "0.1"
+
+// Boot brings the machine up and runs entry, the HRT's entry point (nil:
+// core's default, which greets from every CPU and idles). It does not
+// return: when entry returns, or the in-kernel tests asked for on the
+// command line (test=) finish, the machine exits through isa-debug-exit
+// (status 0 on success). Anything Boot cannot go on without is a panic,
+// which prints its stack on the console and exits with a failing status.
+func Boot(entry func()) {
+	start := time.Now()
+	k, err := bring()
+	if err != nil {
+		panic(err)
+	}
+	k.printSummary(time.Since(start))
+
+	if run, _, _ := k.Cmdline.Tests(); run {
+		filter := k.Cmdline.String("test", "all")
+		ok, err := ktest.Run(os.Stdout, filter)
+		if err != nil {
+			fmt.Println("aero: ktest:", err)
+		}
+		if ok && err == nil {
+			platform.Exit(0)
+		}
+		platform.Exit(1)
+	}
+
+	if entry == nil {
+		entry = defaultEntry
+	}
+	fmt.Println("aero: hrt entry")
+	entry()
+	fmt.Println("aero: hrt returned; halting")
+	platform.Exit(0)
+}
+
+// The running kernel, for packages that need it after Boot.
+var running *Kernel
+
+// Running returns the kernel Boot brought up (nil before).
+func Running() *Kernel { return running }
+
+// bring discovers the machine, starts the CPUs and chooses the modules.
+func bring() (*Kernel, error) {
+	k := &Kernel{}
+	warn := func(format string, args ...any) {
+		k.Warnings = append(k.Warnings, fmt.Sprintf(format, args...))
+	}
+
+	// What the boot loader said.
+	pieces, truncated := platform.BootSnapshot()
+	if truncated {
+		warn("boot information did not fit the early snapshot; some is missing")
+	}
+	info, err := bootinfo.Parse(platform.BootMagic(), platform.BootInfoAddr(), pieces)
+	if err != nil {
+		warn("boot information: %v", err)
+		for _, r := range platform.EarlyRAM() {
+			k.RAM = append(k.RAM, Range{r[0], r[1] - r[0]})
+		}
+		k.Loader = "unknown"
+	} else {
+		k.Loader = info.Loader
+		for _, r := range info.RAM() {
+			k.RAM = append(k.RAM, Range{r.Base, r.Size})
+		}
+	}
+	hs, he := platform.Heap()
+	k.Heap = Range{hs, he - hs}
+
+	line := ""
+	if info != nil {
+		line = info.Cmdline
+	}
+	if line == "" {
+		line = DefaultCmdline
+	}
+	k.CommandLine = line
+	k.Cmdline, err = cmdline.ParseString(line)
+	if err != nil {
+		// Say what is wrong and boot with no options rather than guess.
+		fmt.Printf("aero: ignoring the kernel command line %q: %v\n", line, err)
+		k.Cmdline, _ = cmdline.ParseString("")
+	}
+
+	// ACPI.
+	mem := platform.PhysMemory()
+	var rsdp uint64
+	if info != nil {
+		rsdp = info.RSDP
+	}
+	if rsdp == 0 {
+		rsdp, err = acpi.FindRSDP(mem)
+	}
+	if rsdp != 0 {
+		k.ACPI, err = acpi.Discover(mem, rsdp)
+	}
+	if err != nil {
+		warn("ACPI: %v", err)
+	}
+	if k.ACPI != nil {
+		for _, e := range k.ACPI.Errors {
+			warn("ACPI: %v", e)
+		}
+	}
+
+	// CPUs: every enabled processor of the MADT, at most smp=N of them.
+	var ids []uint32
+	if k.ACPI != nil && k.ACPI.MADT != nil {
+		for _, p := range k.ACPI.MADT.EnabledProcessors() {
+			if !slices.Contains(ids, p.APICID) {
+				ids = append(ids, p.APICID)
+			}
+		}
+	} else {
+		warn("no MADT: running on the boot CPU only")
+	}
+	if n := k.Cmdline.SMP(); n > 0 && n < len(ids) {
+		ids = ids[:n]
+	}
+	if k.ACPI != nil && k.ACPI.MADT != nil {
+		if err := platform.InitIOAPICs(k.ACPI.MADT); err != nil {
+			warn("IOAPIC: %v", err)
+		}
+	}
+	up, err := platform.StartCPUs(ids)
+	if err != nil {
+		warn("%v", err)
+	}
+	for i, id := range up {
+		k.CPUs = append(k.CPUs, CPU{Index: i, APICID: id})
+	}
+
+	if err := k.chooseModules(); err != nil {
+		return nil, err
+	}
+	running = k
+	return k, nil
+}
+
+func (k *Kernel) printSummary(took time.Duration) {
+	fmt.Printf("aero: Aero %s (%s, %s) booted by %s in %v; command line %q\n",
+		Version, runtime.Version(), runtime.CPU(), k.Loader, took.Round(time.Millisecond), k.CommandLine)
+	for _, w := range k.Warnings {
+		fmt.Println("aero: warning:", w)
+	}
+	for _, l := range k.SummaryLines() {
+		fmt.Println(l)
+	}
+}
+
+// defaultEntry is what runs without an HRT: one goroutine per CPU, all
+// running at once (each spins until all have started, so no two share a
+// CPU), report their APIC IDs; then the kernel idles.
+func defaultEntry() {
+	k := running
+	n := len(k.CPUs)
+	var started atomic.Int32
+	ids := make([]uint64, n)
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(10 * time.Second)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i] = platform.ProcessorID()
+			started.Add(1)
+			for started.Load() < int32(n) && time.Now().Before(deadline) {
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(ids)
+	fmt.Printf("aero: default entry: %d goroutines ran at once on APIC IDs %v; idling (no HRT entry configured)\n", n, ids)
+	for {
+		time.Sleep(time.Hour)
+	}
+}

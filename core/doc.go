@@ -1,0 +1,43 @@
+// Package core is Aero's spine: the typed interfaces a hybrid runtime (HRT)
+// can swap (Scheduler, Memory, Topology, Console, Clock, NIC, BlockDevice),
+// the registry modules fill from init(), the Kernel that holds the chosen
+// implementations, and Boot, which brings the machine up and runs the HRT.
+//
+// # Choosing modules
+//
+// A module registers its implementation from init() (the database/sql
+// driver idiom), so choosing a module is linking it:
+//
+//	func init() { core.RegisterScheduler("rr", func() core.Scheduler { return &rr{} }) }
+//
+// Boot picks, for each kind, the one registered implementation that is not
+// core's own "default"; with none it uses core's default; with two or more it
+// stops and names them (a kernel links one module per kind; the image tool's
+// configs enforce that). The kernel command line can name one explicitly:
+// sched=NAME, memory=NAME, topology=NAME, console=NAME.
+//
+// # Core's defaults
+//
+// Until the mm, numa, sched and console modules exist, core ships minimal
+// implementations, all named "default":
+//   - Topology: NUMA nodes, their CPUs, memory and distances from the ACPI
+//     SRAT and SLIT when the firmware has them; one node holding every CPU
+//     and all RAM otherwise.
+//   - Memory: the Go heap; Alloc ignores the node (no node-local placement).
+//   - Scheduler: the Go runtime's own, one M per CPU (no policy to swap in
+//     below the goroutine scheduler).
+//   - Console: the raw COM1 16550 UART, polled, output only.
+//   - Clock: the TSC, calibrated at boot against the PIT.
+//
+// # Boot
+//
+// Boot runs after package init: it parses the command line, reads the ACPI
+// tables, starts every enabled CPU of the MADT, builds the topology, prints
+// the boot summary and then runs in-kernel tests (test=...) or the HRT entry.
+// The summary lines are a stable interface for tools:
+//
+//	aero: boot cpus=<N> nodes=<M> mem=<MiB> clock=<source>@<MHz> sched=<name> ...
+//	aero: node <id> cpus=<list> mem=<MiB> dist=<d0,d1,...>
+//
+// Fields may be added after these; none of these will change meaning.
+package core

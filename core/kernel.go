@@ -1,0 +1,115 @@
+package core
+
+import (
+	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/cmdline"
+)
+
+// Kernel is the running kernel: what Boot discovered about the machine and
+// the implementations it chose. Boot fills it before any Module's Init and
+// before the HRT entry; treat it as read-only afterwards.
+type Kernel struct {
+	// CommandLine is the kernel command line as given (or DefaultCmdline);
+	// Cmdline is it parsed.
+	CommandLine string
+	Cmdline     *cmdline.Cmdline
+	// Loader names the boot protocol: "pvh" or "multiboot2".
+	Loader string
+	// RAM is the usable RAM in the boot loader's memory map.
+	RAM []Range
+	// Heap is the physical range the Go heap lives in (goos.RamStart,
+	// RamSize); the rest of RAM is for a Memory module to manage.
+	Heap Range
+	// ACPI is the firmware's tables (nil when none were found).
+	ACPI *acpi.Tables
+	// CPUs lists the processors that are up; CPUs[0] is the boot CPU.
+	CPUs []CPU
+
+	Clock     Clock
+	Console   Console
+	Topology  Topology
+	Memory    Memory
+	Scheduler Scheduler
+	NICs      []NIC
+	Blocks    []BlockDevice
+
+	// Warnings are problems met during boot that did not stop it (bad
+	// ACPI tables, CPUs that did not start, ...). Boot prints them.
+	Warnings []string
+}
+
+// RAMBytes is the total usable RAM.
+func (k *Kernel) RAMBytes() uint64 {
+	var s uint64
+	for _, r := range k.RAM {
+		s += r.Size
+	}
+	return s
+}
+
+// module returns the chosen implementation of kind.
+func (k *Kernel) module(kind Kind) Module {
+	switch kind {
+	case KindClock:
+		return k.Clock
+	case KindConsole:
+		return k.Console
+	case KindTopology:
+		return k.Topology
+	case KindMemory:
+		return k.Memory
+	case KindScheduler:
+		return k.Scheduler
+	}
+	return nil
+}
+
+// setModule stores m as the implementation of kind; m's type was checked by
+// its Register function.
+func (k *Kernel) setModule(kind Kind, m Module) {
+	switch kind {
+	case KindClock:
+		k.Clock = m.(Clock)
+	case KindConsole:
+		k.Console = m.(Console)
+	case KindTopology:
+		k.Topology = m.(Topology)
+	case KindMemory:
+		k.Memory = m.(Memory)
+	case KindScheduler:
+		k.Scheduler = m.(Scheduler)
+	}
+}
+
+// chooseModules picks and initialises one implementation of every kind, in
+// Kinds order, honouring explicit choices on the command line.
+func (k *Kernel) chooseModules() error {
+	for _, kind := range Kinds {
+		explicit := ""
+		if k.Cmdline != nil {
+			explicit = k.Cmdline.String(kind.cmdlineKey(), "")
+		}
+		m, name, err := choose(kind, explicit)
+		if err != nil {
+			return err
+		}
+		k.setModule(kind, m)
+		if err := m.Init(k); err != nil {
+			return &ModuleError{Kind: kind, Name: name, Err: err}
+		}
+	}
+	return nil
+}
+
+// ModuleError is a module's Init failing.
+type ModuleError struct {
+	Kind Kind
+	Name string
+	Err  error
+}
+
+func (e *ModuleError) Error() string {
+	return "core: " + string(e.Kind) + " " + e.Name + ": " + e.Err.Error()
+}
+
+func (e *ModuleError) Unwrap() error { return e.Err }
