@@ -67,5 +67,5 @@ func (m *heapMemory) Stats() []ZoneStats {
 // per CPU, no policy beneath the goroutine scheduler.
 type runtimeScheduler struct{}
 
-func (runtimeScheduler) Name() string        { return DefaultName }
+func (runtimeScheduler) Name() string       { return DefaultName }
 func (runtimeScheduler) Init(*Kernel) error { return nil }

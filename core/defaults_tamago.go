@@ -16,12 +16,12 @@ func init() {
 // tscClock is the default Clock: the platform's TSC, calibrated at boot.
 type tscClock struct{}
 
-func (tscClock) Name() string        { return DefaultName }
-func (tscClock) Init(*Kernel) error  { return nil }
-func (tscClock) Nanotime() int64     { return goos.Nanotime() }
-func (tscClock) Hz() uint64          { return platform.TSCFrequency() }
-func (tscClock) Source() string      { return "tsc" }
-func (tscClock) Reference() string   { return platform.ClockReference() }
+func (tscClock) Name() string       { return DefaultName }
+func (tscClock) Init(*Kernel) error { return nil }
+func (tscClock) Nanotime() int64    { return goos.Nanotime() }
+func (tscClock) Hz() uint64         { return platform.TSCFrequency() }
+func (tscClock) Source() string     { return "tsc" }
+func (tscClock) Reference() string  { return platform.ClockReference() }
 
 // serialConsole is the default Console: COM1, polled, output only.
 type serialConsole struct{}

@@ -56,11 +56,11 @@ type Topology interface {
 
 // ZoneStats is the state of one allocator zone.
 type ZoneStats struct {
-	Node       int
-	Total      uint64 // bytes managed
-	Free       uint64 // bytes free
-	Allocs     uint64 // successful Alloc calls
-	Failures   uint64 // failed Alloc calls
+	Node     int
+	Total    uint64 // bytes managed
+	Free     uint64 // bytes free
+	Allocs   uint64 // successful Alloc calls
+	Failures uint64 // failed Alloc calls
 }
 
 // Memory allocates memory outside the control of the Go garbage collector's

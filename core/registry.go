@@ -38,9 +38,9 @@ func (k Kind) cmdlineKey() string {
 
 var registry struct {
 	sync.Mutex
-	m       map[Kind]map[string]func() Module
-	nics    map[string]func(*Kernel) ([]NIC, error)
-	blocks  map[string]func(*Kernel) ([]BlockDevice, error)
+	m      map[Kind]map[string]func() Module
+	nics   map[string]func(*Kernel) ([]NIC, error)
+	blocks map[string]func(*Kernel) ([]BlockDevice, error)
 }
 
 func register(kind Kind, name string, f func() Module) {

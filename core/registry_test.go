@@ -9,7 +9,7 @@ import (
 
 type testSched struct{ name string }
 
-func (s testSched) Name() string        { return s.name }
+func (s testSched) Name() string       { return s.name }
 func (s testSched) Init(*Kernel) error { return nil }
 
 // withRegistry runs f with a registry holding only core's host defaults,
@@ -78,12 +78,12 @@ func TestRegisterRejects(t *testing.T) {
 
 type fakeClock struct{}
 
-func (fakeClock) Name() string        { return DefaultName }
-func (fakeClock) Init(*Kernel) error  { return nil }
-func (fakeClock) Nanotime() int64     { return 0 }
-func (fakeClock) Hz() uint64          { return 2_596_999_000 }
-func (fakeClock) Source() string      { return "tsc" }
-func (fakeClock) Reference() string   { return "pit" }
+func (fakeClock) Name() string       { return DefaultName }
+func (fakeClock) Init(*Kernel) error { return nil }
+func (fakeClock) Nanotime() int64    { return 0 }
+func (fakeClock) Hz() uint64         { return 2_596_999_000 }
+func (fakeClock) Source() string     { return "tsc" }
+func (fakeClock) Reference() string  { return "pit" }
 
 type fakeConsole struct{}
 

@@ -11,8 +11,8 @@ import (
 )
 
 // BootMagic and BootInfoAddr are EAX and EBX as the boot loader left them.
-func BootMagic() uint32     { return bootMagic }
-func BootInfoAddr() uint64  { return uint64(bootInfoAddr) }
+func BootMagic() uint32    { return bootMagic }
+func BootInfoAddr() uint64 { return uint64(bootInfoAddr) }
 
 // BootSnapshot returns the copies early made of the boot loader's
 // structures, as physical memory for bootinfo.Parse, and whether some did
