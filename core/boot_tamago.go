@@ -74,7 +74,11 @@ func bring() (*Kernel, error) {
 	}
 
 	// What the boot loader said.
-	pieces, truncated := platform.BootSnapshot()
+	snap, truncated := platform.BootSnapshot()
+	var pieces bootinfo.Pieces
+	for _, p := range snap {
+		pieces = append(pieces, bootinfo.Piece{Addr: p.Addr, Data: p.Data})
+	}
 	if truncated {
 		warn("boot information did not fit the early snapshot; some is missing")
 	}

@@ -6,23 +6,26 @@ import (
 	"errors"
 	"runtime/goos"
 	"unsafe"
-
-	"github.com/aerokernel/aero/core/bootinfo"
 )
 
 // BootMagic and BootInfoAddr are EAX and EBX as the boot loader left them.
 func BootMagic() uint32    { return bootMagic }
 func BootInfoAddr() uint64 { return uint64(bootInfoAddr) }
 
+// Piece is a copy of the physical memory at Addr.
+type Piece struct {
+	Addr uint64
+	Data []byte
+}
+
 // BootSnapshot returns the copies early made of the boot loader's
-// structures, as physical memory for bootinfo.Parse, and whether some did
-// not fit.
-func BootSnapshot() (bootinfo.Pieces, bool) {
+// structures (what bootinfo.Parse reads) and whether some did not fit.
+func BootSnapshot() ([]Piece, bool) {
 	s := &snapshot
-	var ps bootinfo.Pieces
+	var ps []Piece
 	for i := uint32(0); i < s.count; i++ {
 		p := s.pieces[i]
-		ps = append(ps, bootinfo.Piece{Addr: p.addr, Data: s.buf[p.off : p.off+p.n]})
+		ps = append(ps, Piece{Addr: p.addr, Data: s.buf[p.off : p.off+p.n]})
 	}
 	return ps, s.truncated
 }

@@ -25,8 +25,8 @@ const (
 	apstartAddress = 0x5000
 	gdtAddress     = 0x6000
 	gdtrAddress    = 0x6018
-	taskAddress    = 0x6020 // task{sp, gp, pc uint64}; the counter at first
-	cr3Address     = 0x6028
+	taskAddress    = 0x6020 // task{sp, gp, pc uint64}; the check-in counter at first
+	cr3Address     = 0x6028 // overlaps task.gp
 )
 
 // apinit_reloc copies the trampoline (tamago's amd64/smp.s).
@@ -70,12 +70,12 @@ func StartCPUs(apicIDs []uint32) ([]uint32, error) {
 	*mem64(gdtAddress + 0x10) = 0x00009200000fffff // data
 	*(*uint16)(unsafe.Pointer(uintptr(gdtrAddress))) = 3*8 - 1
 	*mem32(gdtrAddress + 2) = gdtAddress
+	// The trampoline reads CR3 from the word that later holds a task's g:
+	// every AP must be up before the first task.
+	*mem64(taskAddress) = 0      // the check-in counter
+	*mem64(taskAddress + 16) = 0 // no task (pc)
 	*mem32(cr3Address) = uint32(readCR3())
 	counter := mem32(taskAddress)
-	atomic.StoreUint32(counter, 0)
-	for i := uintptr(0); i < 3; i++ {
-		*mem64(taskAddress + 8*i) = 0
-	}
 
 	var failed []uint32
 	vector := apinitAddress >> 12
