@@ -38,6 +38,9 @@ func Boot(entry func()) {
 		panic(err)
 	}
 	k.printSummary(time.Since(start))
+	if k.Cmdline.String("crash", "") == "panic" {
+		panic("aero: crash=panic on the command line")
+	}
 
 	if run, _, _ := k.Cmdline.Tests(); run {
 		filter := k.Cmdline.String("test", "all")

@@ -30,7 +30,9 @@
 //	loglevel=N        kernel log verbosity: 0-7 or a name, emerg(0) alert(1)
 //	                  crit(2) err(3) warning(4) notice(5) info(6) debug(7);
 //	                  default 6 (info)
-//	console=NAME      the console device to use (non-empty), e.g. ttyS0
+//	console=NAME      the console module to use (non-empty); likewise
+//	sched=NAME        memory=NAME, topology=NAME, clock=NAME: choose among
+//	                  the linked implementations of a kind (see package core)
 //	smp=N             use at most N CPUs (N >= 1)
 //	mem=SIZE          use at most SIZE bytes of RAM; SIZE is a number with an
 //	                  optional K, M, G or T suffix (binary units), e.g. 512M
@@ -38,6 +40,8 @@
 //	                  quiet=true/false
 //	panic=N           seconds to wait after a kernel panic before exiting;
 //	                  0 exits at once (N >= 0)
+//	crash=panic       panic right after the boot summary: exercises the
+//	                  panic path (stack trace on the console, failing exit)
 //
 // Unknown keys are kept as they are, so a hybrid runtime (HRT) can read its
 // own options from the same command line.
@@ -200,6 +204,12 @@ func validate(o Option) error {
 				return bad("want a boolean, got %q", o.Value)
 			}
 		}
+	case "crash":
+		if o.Value != "panic" {
+			return bad("the only crash is crash=panic, got %q", o.Value)
+		}
+	case "sched", "memory", "topology", "clock":
+		return needValue()
 	case "panic":
 		if err := needValue(); err != nil {
 			return err

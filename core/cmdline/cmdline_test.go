@@ -234,3 +234,14 @@ func TestKnownOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestCrashAndModuleOptions(t *testing.T) {
+	if _, err := ParseString("crash=panic sched=rr memory=buddy topology=acpi clock=tsc"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"crash", "crash=oops", "sched", "sched=", "memory=", "clock"} {
+		if _, err := ParseString(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

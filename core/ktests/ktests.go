@@ -1,0 +1,190 @@
+//go:build tamago && amd64
+
+// Package ktests holds core's in-kernel tests: linking it registers them
+// with ktest, and a kernel booted with test=all (or test=NAME,...) runs
+// them. The qemu module's boot tests link it into their test kernels.
+package ktests
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/ktest"
+	"github.com/aerokernel/aero/core/platform"
+)
+
+func init() {
+	ktest.Register("cpus/parallel", testParallel)
+	ktest.Register("topology/consistent", testTopology)
+	ktest.Register("time/sleep", testSleep)
+	ktest.Register("memory/alloc", testAlloc)
+	ktest.Register("acpi/clean", testACPI)
+}
+
+// testParallel runs one goroutine per CPU, all at once: each spins until
+// every one has started, so they must be on distinct CPUs; then checks that
+// they saw every CPU's APIC ID, and does real work on each.
+func testParallel(t *ktest.T) {
+	k := core.Running()
+	n := len(k.CPUs)
+	if runtime.GOMAXPROCS(0) != n || runtime.NumCPU() != n {
+		t.Fatalf("GOMAXPROCS %d, NumCPU %d, want %d (CPUs up)", runtime.GOMAXPROCS(0), runtime.NumCPU(), n)
+	}
+	var started atomic.Int32
+	ids := make([]uint64, n)
+	sums := make([]uint64, n)
+	deadline := time.Now().Add(20 * time.Second)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i] = platform.ProcessorID()
+			started.Add(1)
+			for started.Load() < int32(n) && time.Now().Before(deadline) {
+			}
+			// Work that needs the CPU: an LCG over 2M steps.
+			x := uint64(i)
+			for range 2_000_000 {
+				x = x*6364136223846793005 + 1442695040888963407
+			}
+			sums[i] = x
+		}()
+	}
+	wg.Wait()
+	if started.Load() != int32(n) {
+		t.Fatalf("only %d of %d goroutines started", started.Load(), n)
+	}
+	got := slices.Clone(ids)
+	slices.Sort(got)
+	var want []uint64
+	for _, c := range k.CPUs {
+		want = append(want, uint64(c.APICID))
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("goroutines ran on APIC IDs %v, want one on each of %v", got, want)
+	}
+	for i, s := range sums {
+		if s == 0 {
+			t.Errorf("goroutine %d computed nothing", i)
+		}
+	}
+	t.Logf("%d goroutines at once on APIC IDs %v", n, got)
+}
+
+// testTopology checks the topology against itself and the machine: every
+// CPU in exactly one node, node memory inside RAM, distances well formed.
+func testTopology(t *ktest.T) {
+	k := core.Running()
+	topo := k.Topology
+	nodes := topo.Nodes()
+	if len(nodes) == 0 {
+		t.Fatal("no nodes")
+	}
+	owner := make([]int, len(k.CPUs))
+	for i := range owner {
+		owner[i] = -1
+	}
+	var total uint64
+	for i, n := range nodes {
+		if n.ID != i {
+			t.Errorf("node %d has ID %d", i, n.ID)
+		}
+		for _, c := range n.CPUs {
+			if c < 0 || c >= len(owner) {
+				t.Errorf("node %d lists CPU %d; there are %d", i, c, len(owner))
+				continue
+			}
+			if owner[c] != -1 {
+				t.Errorf("CPU %d is on nodes %d and %d", c, owner[c], i)
+			}
+			owner[c] = i
+			if topo.NodeOf(c) != i || k.CPUs[c].Node != i {
+				t.Errorf("CPU %d: NodeOf=%d CPUs[].Node=%d, node %d lists it", c, topo.NodeOf(c), k.CPUs[c].Node, i)
+			}
+		}
+		total += n.MemoryBytes()
+		for j := range nodes {
+			d, back := topo.Distance(i, j), topo.Distance(j, i)
+			switch {
+			case i == j && d != 10:
+				t.Errorf("distance %d->%d is %d, want 10", i, j, d)
+			case i != j && (d <= 10 || d == 255):
+				t.Errorf("distance %d->%d is %d, want a remote distance", i, j, d)
+			case d != back:
+				t.Logf("distance %d->%d is %d but %d->%d is %d (asymmetric)", i, j, d, j, i, back)
+			}
+		}
+	}
+	for c, o := range owner {
+		if o == -1 {
+			t.Errorf("CPU %d is on no node", c)
+		}
+	}
+	if total > k.RAMBytes() {
+		t.Errorf("nodes hold %d bytes, RAM is %d", total, k.RAMBytes())
+	}
+}
+
+// testSleep prints markers around time.Sleep(time.Second) for the host to
+// time (the boot test checks 1 s ± 5% against its own clock), and checks
+// the kernel's own view.
+func testSleep(t *ktest.T) {
+	fmt.Println("aero-test: sleep-start")
+	start := time.Now()
+	time.Sleep(time.Second)
+	d := time.Since(start)
+	fmt.Printf("aero-test: sleep-end elapsed=%d\n", d.Nanoseconds())
+	if d < time.Second || d > 1100*time.Millisecond {
+		t.Errorf("time.Sleep(1s) took %v by the kernel's clock", d)
+	}
+}
+
+// testAlloc allocates from the chosen Memory on every node and frees.
+func testAlloc(t *ktest.T) {
+	k := core.Running()
+	for _, n := range k.Topology.Nodes() {
+		b, err := k.Memory.Alloc(1<<20, n.ID)
+		if err != nil {
+			t.Fatalf("Alloc(1 MiB, node %d): %v", n.ID, err)
+		}
+		if len(b) != 1<<20 {
+			t.Fatalf("Alloc(1 MiB, node %d) returned %d bytes", n.ID, len(b))
+		}
+		for i := range b {
+			if b[i] != 0 {
+				t.Fatalf("Alloc memory not zeroed at %d", i)
+			}
+			b[i] = byte(i)
+		}
+		k.Memory.Free(b)
+	}
+	if _, err := k.Memory.Alloc(0, 0); err == nil {
+		t.Error("Alloc(0) succeeded")
+	}
+	if st := k.Memory.Stats(); len(st) == 0 {
+		t.Error("no memory stats")
+	}
+}
+
+// testACPI requires the tables core needs and no errors in them (QEMU's
+// are well formed).
+func testACPI(t *ktest.T) {
+	k := core.Running()
+	if k.ACPI == nil {
+		t.Fatal("no ACPI tables found")
+	}
+	if k.ACPI.MADT == nil {
+		t.Error("no MADT")
+	}
+	for _, e := range k.ACPI.Errors {
+		t.Errorf("ACPI: %v", e)
+	}
+	t.Logf("RSDP at %#x, %d tables, root %s", k.ACPI.RSDPAddr, len(k.ACPI.Refs), k.ACPI.Root.Signature)
+}
