@@ -343,3 +343,17 @@ func TestIsImportPath(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateCmdline(t *testing.T) {
+	c, err := Parse("x.conf", strings.NewReader("name k\nscheduler default\nmemory default\ntopology default\nconsole default\ncmdline loglevel=debug test=\"a b\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Generate(c, DefaultRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `core.DefaultCmdline = "loglevel=debug test=\"a b\""`; !strings.Contains(string(src), want) {
+		t.Errorf("generated main lacks %s:\n%s", want, src)
+	}
+}

@@ -13,6 +13,7 @@ import (
 // core.Boot(<entry>), or core.Boot(nil) when c names no entry. It reports
 // the errors of Resolve. The package providing the entry is imported as
 // "hrt" (or used as core when it is core itself) and not imported blank.
+// A config's cmdline becomes core.DefaultCmdline, set from an init.
 func Generate(c *Config, reg Registry) ([]byte, error) {
 	if !validName(c.Name) {
 		return nil, &Error{File: c.File, Msg: fmt.Sprintf("invalid name %q", c.Name)}
@@ -44,6 +45,9 @@ func Generate(c *Config, reg Registry) ([]byte, error) {
 		}
 	}
 	b.WriteString(")\n\n")
+	if c.Cmdline != "" {
+		fmt.Fprintf(&b, "func init() {\n\tcore.DefaultCmdline = %s\n}\n\n", strconv.Quote(c.Cmdline))
+	}
 	fmt.Fprintf(&b, "func main() {\n\tcore.Boot(%s)\n}\n", entry)
 	return format.Source(b.Bytes())
 }
