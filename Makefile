@@ -19,6 +19,14 @@ TESTFLAGS ?= -count=1
 
 BUILD := build
 
+# The kernel config `make`, `make run` and `make iso` build (see configs/).
+CONFIG ?= configs/defconfig
+# What `make run` boots: q35, 4 CPUs, 2 NUMA nodes, 2 GiB, KVM if it works
+# (else TCG), serial console on the terminal. Add QEMU flags, e.g.
+# RUNFLAGS='-gdb' or RUNFLAGS='-smp 8 -numa 4 -m 4G'.
+RUNFLAGS ?=
+IMAGE = $(GO) run ./image/cmd/aero-image
+
 # Prints the absolute path of the GOOS=tamago `go` (building it when needed;
 # progress goes to stderr). Reusing a built toolchain takes milliseconds.
 TOOLCHAIN_GO = GO='$(GO)' TAMAGO='$(TAMAGO)' toolchain/build.sh
@@ -28,13 +36,24 @@ MODULES = $(shell $(GO) work edit -json go.work | sed -n 's/.*"DiskPath": "\(.*\
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
-.DEFAULT_GOAL := help
-.PHONY: help toolchain deps test clean
+.DEFAULT_GOAL := image
+.PHONY: help image run iso toolchain deps test clean
 
 help: ## list the targets
 	@echo 'Aero make targets:'
 	@sed -n 's/^\([a-z][a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 14
 	@echo 'Variables: GO=$(GO) TAMAGO=$(TAMAGO) TEST_TIMEOUT=$(TEST_TIMEOUT) TESTFLAGS=$(TESTFLAGS)'
+
+image: toolchain ## build the kernel of CONFIG (default configs/defconfig): build/<name>.elf
+	@$(IMAGE) build -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))"
+
+iso: deps toolchain ## build the kernel and a GRUB multiboot2 ISO: build/<name>.iso
+	@$(IMAGE) iso -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))"
+
+run: deps toolchain ## build the kernel and boot it (q35, 4 CPUs, 2 NUMA nodes; Ctrl-C ends QEMU)
+	@elf=$$($(IMAGE) build -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))" | sed -n 's/ (.*//p'); \
+	echo "== booting $$elf (Ctrl-C stops QEMU)"; \
+	$(GO) run ./qemu/cmd/aero-qemu -machine q35 -smp 4 -numa 2 -m 2G -accel auto -kernel "$$elf" $(RUNFLAGS)
 
 toolchain: ## build (or reuse) the GOOS=tamago toolchain; print its go binary
 	@$(TOOLCHAIN_GO)

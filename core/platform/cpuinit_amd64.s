@@ -35,7 +35,7 @@
 #define MSR_FS_BASE 0xc0000100
 
 // The four tables (PML4, PDPT, PD for the first GiB, PT for its first 2 MiB)
-// live in pageTables, 4 KiB aligned inside it.
+// live in pageTables, 64 KiB aligned inside it (see below).
 #define PML4_OFF 0x0000
 #define PDPT_OFF 0x1000
 #define PD_OFF   0x2000
@@ -62,13 +62,17 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	ADDL	$const_earlyStackSize, AX
 	MOVL	AX, SP
 
-	// DI = pageTables rounded up to 4 KiB.
+	// DI = pageTables rounded up to 64 KiB. Why 64 KiB: tamago's AP
+	// trampoline uses CR3 as its real-mode stack pointer, so the low 16
+	// bits of CR3 decide where its two pushes land (SS base 0xf + SP - 4);
+	// with SP = 0 they wrap to ~0x1000b, clear of the trampoline, its GDT
+	// and mailbox at 0x4000-0x6fff.
 	CALL	herePC<>(SB)
 	LEAL	·pageTables(SB), BX
 	ADDL	$6, AX
 	ADDL	BX, AX
-	ADDL	$0xfff, AX
-	ANDL	$~0xfff, AX
+	ADDL	$0xffff, AX
+	ANDL	$~0xffff, AX
 	MOVL	AX, DI
 	MOVL	AX, BX		// BX = table base from here on
 

@@ -35,8 +35,8 @@ var (
 	bootInfoAddr uint32
 
 	earlyStack [earlyStackSize]byte
-	// Four 4 KiB page tables plus room to align them.
-	pageTables [5 * 4096]byte
+	// Four 4 KiB page tables plus room to align them to 64 KiB.
+	pageTables [4*4096 + 64<<10]byte
 	// earlyTLS is what -8(FS) points at while early runs: g == nil.
 	earlyTLS [2]uint64
 )
