@@ -1,0 +1,110 @@
+package toolchain_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	"github.com/aerokernel/aero/toolchain/linuxguest"
+)
+
+// BenchmarkBootTime boots Aero's default kernel (configs/defconfig, built
+// with the image tool) and the Linux baseline guest five times each on q35,
+// -smp 4, 2 GiB, TCG, alternating, and reports the medians: QEMU start to
+// Aero's boot summary line and to its HRT entry, QEMU start to the Linux
+// guest's /init printing its first line. Reported, not asserted.
+//
+//	go test -run '^$' -bench BootTime -benchtime 1x -timeout 30m
+func BenchmarkBootTime(b *testing.B) {
+	requireQEMU(b)
+	goBin := os.Getenv("AERO_GO")
+	if goBin == "" {
+		b.Skip("AERO_GO is not set")
+	}
+	out := b.TempDir()
+	cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/defconfig", "-o", out, "-go", goBin)
+	cmd.Dir = ".."
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("aero-image build: %v\n%s", err, msg)
+	}
+	aeroELF := filepath.Join(out, "aero.elf")
+	kernel, err := linuxguest.Kernel(true, b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hostGo, err := exec.LookPath("go")
+	if err != nil {
+		b.Fatal(err)
+	}
+	initrd, err := linuxguest.BuildInitramfs(hostGo, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	const runs = 5
+	var toSummary, toEntry, toInit []time.Duration
+	for range b.N {
+		for range runs {
+			s, e := bootAeroTimes(b, aeroELF)
+			toSummary, toEntry = append(toSummary, s), append(toEntry, e)
+			toInit = append(toInit, bootLinuxTime(b, kernel, initrd))
+		}
+	}
+	med := func(ds []time.Duration) time.Duration {
+		ds = slices.Clone(ds)
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(ms(med(toSummary)), "aero-summary-ms")
+	b.ReportMetric(ms(med(toEntry)), "aero-entry-ms")
+	b.ReportMetric(ms(med(toInit)), "linux-init-ms")
+	b.ReportMetric(ms(med(toEntry))/ms(med(toInit)), "entry/init")
+	b.Logf("QEMU start to: aero summary %v, aero HRT entry %v, linux /init %v (medians of %d; all %v | %v | %v)",
+		med(toSummary), med(toEntry), med(toInit), len(toInit), toSummary, toEntry, toInit)
+}
+
+var (
+	aeroSummary = regexp.MustCompile(`^aero: boot cpus=4 `)
+	aeroEntry   = regexp.MustCompile(`^aero: hrt entry`)
+)
+
+func bootAeroTimes(b *testing.B, elf string) (summary, entry time.Duration) {
+	vm, err := qemutest.Start(qemutest.Config{Machine: "q35", CPUs: 4, Memory: "2G", Kernel: elf, DebugExit: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer vm.Kill()
+	s, _, err := vm.Expect(aeroSummary, bootTimeout)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, _, err := vm.Expect(aeroEntry, bootTimeout)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s.Time.Sub(vm.Start), e.Time.Sub(vm.Start)
+}
+
+func bootLinuxTime(b *testing.B, kernel, initrd string) time.Duration {
+	vm, err := qemutest.Start(linuxguest.Config(kernel, initrd, 4))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer vm.Kill()
+	l, _, err := vm.Expect(regexp.MustCompile(`^linuxguest: up `), bootTimeout)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !strings.HasPrefix(l.Text, "linuxguest: up numcpu=4") {
+		b.Fatalf("linux guest has the wrong CPU count: %s", l.Text)
+	}
+	return l.Time.Sub(vm.Start)
+}
