@@ -2,4 +2,9 @@ module github.com/aerokernel/aero/toolchain
 
 go 1.26.5
 
-require github.com/usbarmory/tamago v1.26.6
+require (
+	github.com/aerokernel/aero/core v0.0.0
+	github.com/usbarmory/tamago v1.26.6
+)
+
+replace github.com/aerokernel/aero/core => ../core

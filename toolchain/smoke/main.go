@@ -18,7 +18,8 @@ import (
 	"os"
 	"runtime"
 
-	"github.com/aerokernel/aero/toolchain/smoke/board"
+	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/platform"
 	"github.com/aerokernel/aero/toolchain/smoke/checks"
 	"github.com/aerokernel/aero/toolchain/smoke/workload"
 )
@@ -27,14 +28,20 @@ func printf(format string, args ...any) {
 	fmt.Printf("smoke: "+format+"\n", args...)
 }
 
+// main boots through core (machine layer, ACPI, every CPU started) and
+// runs the checks as the HRT entry.
 func main() {
+	core.Boot(run)
+}
+
+func run() {
 	printf("info cpu=%q numcpu=%d gomaxprocs=%d tsc_hz=%d go=%s",
-		runtime.CPU(), runtime.NumCPU(), runtime.GOMAXPROCS(0), board.TSCFrequency(), runtime.Version())
+		runtime.CPU(), runtime.NumCPU(), runtime.GOMAXPROCS(0), platform.TSCFrequency(), runtime.Version())
 	env := &checks.Env{
 		Printf: printf,
 		Dir:    "/tmp/aero-smoke",
 		CPUs:   runtime.GOMAXPROCS(0),
-		CPUID:  board.ProcessorID,
+		CPUID:  platform.ProcessorID,
 	}
 	results := checks.RunAll(checks.Kernel(), env)
 	pass, fail, skip := checks.Count(results)

@@ -1,6 +1,6 @@
 //go:build tamago
 
-// Command panicker boots like the smoke kernel and panics on purpose, so
+// Command panicker boots on core's machine layer and panics on purpose, so
 // the host can check a panic reaches the console with a stack trace and
 // ends the machine with a failing status.
 package main
@@ -8,7 +8,7 @@ package main
 import (
 	"fmt"
 
-	_ "github.com/aerokernel/aero/toolchain/smoke/board"
+	_ "github.com/aerokernel/aero/core/platform" // the machine layer: console, clock, exit
 )
 
 // Message is what the host test looks for after "panic: ".
