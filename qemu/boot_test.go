@@ -86,6 +86,8 @@ var bootCases = []bootCase{
 	{"q35-smp2", Options{CPUs: 2, Memory: "1G"}, []wantNode{{"0-1", 1024, "10"}}},
 	{"q35-smp4", Options{CPUs: 4, Memory: "1G"}, []wantNode{{"0-3", 1024, "10"}}},
 	{"q35-smp8", Options{CPUs: 8, Memory: "1G"}, []wantNode{{"0-7", 1024, "10"}}},
+	// Two sockets of 3 cores: APIC IDs 0-2 and 4-6, not contiguous.
+	{"q35-smp6-2sockets", Options{CPUs: 6, Sockets: 2, Memory: "1G"}, []wantNode{{"0-5", 1024, "10"}}},
 	{"pc-smp2", Options{Machine: MachinePC, CPUs: 2, Memory: "1G"}, []wantNode{{"0-1", 1024, "10"}}},
 	{"microvm-smp2", Options{Machine: MachineMicrovm, CPUs: 2, Memory: "1G"}, []wantNode{{"0-1", 1024, "10"}}},
 	{"q35-smp4-numa2", Options{CPUs: 4, Memory: "2G", Nodes: 2},

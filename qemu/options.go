@@ -50,6 +50,11 @@ type Options struct {
 	Machine string
 	// CPUs is the -smp count; 0 means 1.
 	CPUs int
+	// Sockets, when > 0, spreads the CPUs over that many sockets of
+	// CPUs/Sockets cores each (-smp N,sockets=S,cores=N/S). QEMU then gives
+	// each socket an APIC ID range rounded up to a power of two, so IDs
+	// need not be contiguous (6 CPUs on 2 sockets: 0-2, 4-6).
+	Sockets int
 	// Memory is the -m size: a number of MiB with an optional M, G or T
 	// suffix ("2G", "1536M", "512"). Empty means the sum of the NUMA nodes'
 	// memory when Numa is given, else 2G.
@@ -144,6 +149,14 @@ func (o Options) Args() ([]string, error) {
 		return nil, errors.New("qemu: microvm has no firmware to boot an ISO; use a kernel ELF")
 	}
 
+	smp := strconv.Itoa(cpus)
+	if o.Sockets > 0 {
+		if cpus%o.Sockets != 0 {
+			return nil, fmt.Errorf("qemu: %d CPUs do not split evenly over %d sockets", cpus, o.Sockets)
+		}
+		smp += fmt.Sprintf(",sockets=%d,cores=%d", o.Sockets, cpus/o.Sockets)
+	}
+
 	numa, memMiB, err := o.numa(machine, cpus)
 	if err != nil {
 		return nil, err
@@ -152,7 +165,7 @@ func (o Options) Args() ([]string, error) {
 	args := []string{"-machine", machine}
 	args = append(args, accel...)
 	args = append(args,
-		"-smp", strconv.Itoa(cpus),
+		"-smp", smp,
 		"-m", formatMiB(memMiB),
 		"-display", "none",
 		"-monitor", "none",

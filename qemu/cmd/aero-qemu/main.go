@@ -52,6 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.StringVar(&o.Binary, "qemu", "", "QEMU `binary` (default "+qemu.DefaultBinary+")")
 	fs.StringVar(&o.Machine, "machine", "q35", "machine: q35, pc or microvm")
 	fs.IntVar(&o.CPUs, "smp", 1, "number of CPUs")
+	fs.IntVar(&o.Sockets, "sockets", 0, "spread the CPUs over `N` sockets (APIC IDs then need not be contiguous)")
 	fs.StringVar(&o.Memory, "m", "", "memory, e.g. 2G (default 2G, or the sum of -numa-node memory)")
 	fs.StringVar(&o.Accel, "accel", "auto", "accelerator: tcg, kvm or auto (KVM, falling back to TCG)")
 	fs.StringVar(&o.Kernel, "kernel", "", "kernel `ELF` to boot")
