@@ -137,6 +137,11 @@ func bring() (*Kernel, error) {
 		}
 	}
 
+	// A better clock than the PIT, if the firmware has one.
+	if _, err := platform.Recalibrate(k.ACPI); err != nil {
+		warn("clock: %v", err)
+	}
+
 	// CPUs: every enabled processor of the MADT, at most smp=N of them.
 	var ids []uint32
 	if k.ACPI != nil && k.ACPI.MADT != nil {

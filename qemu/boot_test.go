@@ -134,25 +134,44 @@ func TestBootISO(t *testing.T) {
 }
 
 // TestBootSleep times the in-kernel time.Sleep(time.Second) by the host's
-// clock: the serial lines around it must arrive 1 s ± 5% apart.
+// clock, with the TSC calibrated against each reference timer QEMU offers:
+// the serial lines around it must arrive 1 s ± 5% apart.
 func TestBootSleep(t *testing.T) {
 	elf := ktestKernel(t, false)
-	vm := startVM(t, Options{CPUs: 4, Memory: "1G", Kernel: elf, DebugExit: true, Append: "test=time/sleep"})
-	start, _, err := vm.Expect(regexp.MustCompile(`^aero-test: sleep-start`), bootTimeout)
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		ref string
+		o   Options
+	}{
+		{"hpet", Options{CPUs: 4}},
+		{"pmtimer", Options{CPUs: 2, Extra: []string{"-machine", "hpet=off"}}},
+		{"pit", Options{Machine: MachineMicrovm, CPUs: 2}},
+	} {
+		t.Run(c.ref, func(t *testing.T) {
+			o := c.o
+			o.Memory, o.Kernel, o.DebugExit, o.Append = "1G", elf, true, "test=time/sleep"
+			vm := startVM(t, o)
+			if _, m, err := vm.Expect(regexp.MustCompile(`^aero: boot .* clockref=(\S+)`), bootTimeout); err != nil {
+				t.Fatal(err)
+			} else if m[1] != c.ref {
+				t.Errorf("TSC calibrated against %s, want %s", m[1], c.ref)
+			}
+			start, _, err := vm.Expect(regexp.MustCompile(`^aero-test: sleep-start`), bootTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			end, m, err := vm.Expect(regexp.MustCompile(`^aero-test: sleep-end elapsed=(\d+)`), bootTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			host := end.Time.Sub(start.Time)
+			guest, _ := strconv.ParseInt(m[1], 10, 64)
+			t.Logf("time.Sleep(1s): host saw %v, kernel measured %v", host, time.Duration(guest))
+			if host < 950*time.Millisecond || host > 1050*time.Millisecond {
+				t.Errorf("host clock: time.Sleep(1s) took %v, want 1s ± 5%%", host)
+			}
+			waitPass(t, vm)
+		})
 	}
-	end, m, err := vm.Expect(regexp.MustCompile(`^aero-test: sleep-end elapsed=(\d+)`), bootTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host := end.Time.Sub(start.Time)
-	guest, _ := strconv.ParseInt(m[1], 10, 64)
-	t.Logf("time.Sleep(1s): host saw %v, kernel measured %v", host, time.Duration(guest))
-	if host < 950*time.Millisecond || host > 1050*time.Millisecond {
-		t.Errorf("host clock: time.Sleep(1s) took %v, want 1s ± 5%%", host)
-	}
-	waitPass(t, vm)
 }
 
 // TestBootPanic: a kernel panic prints the panic and a Go stack trace on

@@ -52,3 +52,41 @@ func tscHz(dtsc, pitTicks uint64) uint64 {
 func pitElapsed(prev, cur uint16) uint64 {
 	return uint64(prev - cur)
 }
+
+// scaleHz is the frequency of a counter that advanced dtsc while a
+// reference advanced ticks ticks of periodFS femtoseconds each.
+func scaleHz(dtsc, ticks, periodFS uint64) uint64 {
+	if ticks == 0 || periodFS == 0 {
+		return 0
+	}
+	// hz = dtsc / (ticks * periodFS / 1e15) = dtsc * 1e15 / (ticks * periodFS)
+	hi, lo := bits.Mul64(dtsc, 1_000_000_000_000_000)
+	dhi, dlo := bits.Mul64(ticks, periodFS)
+	if dhi != 0 {
+		// Reference span beyond 2^64 fs (5 hours): scale both down.
+		shift := uint(64 - bits.LeadingZeros64(dhi))
+		dlo = dlo>>shift | dhi<<(64-shift)
+		lo = lo>>shift | hi<<(64-shift)
+		hi >>= shift
+	}
+	if hi >= dlo {
+		return 0
+	}
+	q, _ := bits.Div64(hi, lo, dlo)
+	return q
+}
+
+// kvmTSCHz is the TSC frequency a KVM pvclock describes: the guest converts
+// TSC deltas to nanoseconds as ((delta << shift) * mul) >> 32 (shift may be
+// negative: a right shift), so one second is 1e9 * 2^32 / mul ticks before
+// the shift.
+func kvmTSCHz(mul uint32, shift int8) uint64 {
+	if mul == 0 {
+		return 0
+	}
+	hz := (uint64(1e9) << 32) / uint64(mul)
+	if shift >= 0 {
+		return hz >> uint(shift)
+	}
+	return hz << uint(-shift)
+}

@@ -56,3 +56,42 @@ func TestPITElapsed(t *testing.T) {
 		}
 	}
 }
+
+func TestScaleHz(t *testing.T) {
+	// HPET at 100 MHz (10 ns = 1e7 fs), 50 ms: 5e6 ticks; a 2.6 GHz TSC
+	// advances 1.3e8.
+	if got := scaleHz(130_000_000, 5_000_000, 10_000_000); got != 2_600_000_000 {
+		t.Errorf("HPET: %d Hz, want 2.6e9", got)
+	}
+	// PM timer, 50 ms = 178977 ticks of 279365 fs.
+	got := scaleHz(130_000_000, 178977, 1_000_000_000_000_000/3579545)
+	if got < 2_599_000_000 || got > 2_601_000_000 {
+		t.Errorf("PM timer: %d Hz, want 2.6e9 within 0.05%%", got)
+	}
+	if scaleHz(1, 0, 1) != 0 || scaleHz(1, 1, 0) != 0 {
+		t.Error("zero reference should give 0")
+	}
+}
+
+func TestKVMTSCHz(t *testing.T) {
+	// Round trip: hz ticks, converted as the guest converts, are 1e9 ns.
+	for _, c := range []struct {
+		mul   uint32
+		shift int8
+	}{{0x80000000, 0}, {0xcccccccd, -1}, {0x9502f900, 1}} {
+		hz := kvmTSCHz(c.mul, c.shift)
+		d := hz
+		if c.shift >= 0 {
+			d <<= uint(c.shift)
+		} else {
+			d >>= uint(-c.shift)
+		}
+		ns := (d * uint64(c.mul)) >> 32
+		if ns < 999_999_000 || ns > 1_000_001_000 {
+			t.Errorf("mul %#x shift %d: %d Hz converts one second to %d ns", c.mul, c.shift, hz, ns)
+		}
+	}
+	if kvmTSCHz(0, 0) != 0 {
+		t.Error("mul 0 should give 0")
+	}
+}
