@@ -116,6 +116,16 @@ func bring() (*Kernel, error) {
 		k.Cmdline, _ = cmdline.ParseString("")
 	}
 
+	if secs, ok := k.Cmdline.Panic(); ok {
+		platform.SetPanicDelay(time.Duration(secs) * time.Second)
+	}
+	if limit := k.Cmdline.Mem(); limit > 0 {
+		k.RAM = clipRAM(k.RAM, limit)
+		if len(k.RAM) > 0 && k.Heap.End() > k.RAM[len(k.RAM)-1].End() {
+			warn("mem=%d: the Go heap (%#x-%#x) was sized before the command line was read and reaches past it", limit, k.Heap.Base, k.Heap.End())
+		}
+	}
+
 	// ACPI.
 	mem := platform.PhysMemory()
 	var rsdp uint64
@@ -177,11 +187,17 @@ func bring() (*Kernel, error) {
 }
 
 func (k *Kernel) printSummary(took time.Duration) {
-	fmt.Printf("aero: Aero %s (%s, %s) booted by %s in %v; command line %q\n",
-		Version, runtime.Version(), runtime.CPU(), k.Loader, took.Round(time.Millisecond), k.CommandLine)
-	for _, w := range k.Warnings {
-		fmt.Println("aero: warning:", w)
+	level := k.Cmdline.LogLevel()
+	if level >= cmdline.LevelInfo {
+		fmt.Printf("aero: Aero %s (%s, %s) booted by %s in %v; command line %q\n",
+			Version, runtime.Version(), runtime.CPU(), k.Loader, took.Round(time.Millisecond), k.CommandLine)
 	}
+	if level >= cmdline.LevelWarning {
+		for _, w := range k.Warnings {
+			fmt.Println("aero: warning:", w)
+		}
+	}
+	// The summary lines are for tools: always printed.
 	for _, l := range k.SummaryLines() {
 		fmt.Println(l)
 	}

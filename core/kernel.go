@@ -113,3 +113,20 @@ func (e *ModuleError) Error() string {
 }
 
 func (e *ModuleError) Unwrap() error { return e.Err }
+
+// clipRAM keeps the lowest limit bytes of ram (sorted ranges): the mem=
+// command line option.
+func clipRAM(ram []Range, limit uint64) []Range {
+	var out []Range
+	for _, r := range ram {
+		if limit == 0 {
+			break
+		}
+		if r.Size > limit {
+			r.Size = limit
+		}
+		out = append(out, r)
+		limit -= r.Size
+	}
+	return out
+}

@@ -113,3 +113,18 @@ func TestSummaryLines(t *testing.T) {
 		t.Errorf("summary:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestClipRAM(t *testing.T) {
+	ram := []Range{{0, 0x9fc00}, {0x100000, 0x7ff00000}, {0x100000000, 0x80000000}}
+	got := clipRAM(ram, 1<<30)
+	var sum uint64
+	for _, r := range got {
+		sum += r.Size
+	}
+	if sum != 1<<30 || len(got) != 2 || got[1].Base != 0x100000 {
+		t.Errorf("clipRAM(1 GiB) = %v (sum %#x)", got, sum)
+	}
+	if got := clipRAM(ram, 1<<40); len(got) != 3 {
+		t.Errorf("clipRAM beyond RAM dropped ranges: %v", got)
+	}
+}

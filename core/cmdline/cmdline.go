@@ -34,8 +34,10 @@
 //	sched=NAME        memory=NAME, topology=NAME, clock=NAME: choose among
 //	                  the linked implementations of a kind (see package core)
 //	smp=N             use at most N CPUs (N >= 1)
-//	mem=SIZE          use at most SIZE bytes of RAM; SIZE is a number with an
-//	                  optional K, M, G or T suffix (binary units), e.g. 512M
+//	mem=SIZE          use at most SIZE bytes of RAM (the lowest); SIZE is a
+//	                  number with an optional K, M, G or T suffix (binary
+//	                  units), e.g. 512M. The Go heap is sized before the
+//	                  command line is read and is not shrunk (Boot warns)
 //	quiet             no banner or informational output (loglevel 4); also
 //	                  quiet=true/false
 //	panic=N           seconds to wait after a kernel panic before exiting;

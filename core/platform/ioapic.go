@@ -102,8 +102,10 @@ func Route(gsi uint32, vector uint8, dest uint32, activeLow, level bool) error {
 		io.write(ioredtbl+2*i, lo)
 		return nil
 	}
-	return fmt.Errorf("no I/O APIC serves GSI %d", gsi)
+	return errNoIOAPIC(gsi)
 }
+
+func errNoIOAPIC(gsi uint32) error { return fmt.Errorf("no I/O APIC serves GSI %d", gsi) }
 
 // ProcessorID returns the local APIC ID of the CPU the caller runs on.
 func ProcessorID() uint64 { return CPU.ID() }

@@ -4,6 +4,7 @@ package platform
 
 import (
 	"runtime/goos"
+	"time"
 	_ "unsafe" // go:linkname
 
 	"github.com/usbarmory/tamago/amd64"
@@ -41,6 +42,11 @@ const debugExitPort = 0xf4
 //
 //go:nosplit
 func exit(code int32) {
+	if code == panicExitCode && panicDelay > 0 {
+		// Leave the panic on the screen for a while (panic=N).
+		for end := nanotime() + panicDelay; nanotime() < end; {
+		}
+	}
 	outl(debugExitPort, uint32(code))
 	amd64.Fault()
 	haltForever()
@@ -48,3 +54,20 @@ func exit(code int32) {
 
 // Exit ends the machine with code (0: success).
 func Exit(code int) { exit(int32(code)) }
+
+// panicExitCode is the status the Go runtime exits with after a fatal panic.
+const panicExitCode = 2
+
+// panicDelay is how long exit waits after a panic, in nanoseconds.
+var panicDelay int64
+
+// SetPanicDelay makes the machine wait d after a kernel panic before it
+// exits (the panic=N command line option).
+func SetPanicDelay(d time.Duration) { panicDelay = int64(d) }
+
+// In8 and Out8 read and write an 8-bit I/O port, for drivers of legacy
+// devices (CMOS/RTC, PIT, UART).
+func In8(port uint16) uint8 { return inb(port) }
+
+// Out8 writes an 8-bit I/O port.
+func Out8(port uint16, v uint8) { outb(port, v) }

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 	_ "unsafe" // go:linkname
 
+	"github.com/usbarmory/tamago/amd64"
 	"github.com/usbarmory/tamago/amd64/lapic"
 )
 
@@ -59,6 +60,7 @@ func mem64(addr uintptr) *uint64 { return (*uint64)(unsafe.Pointer(addr)) }
 // did not answer.
 func StartCPUs(apicIDs []uint32) ([]uint32, error) {
 	bsp := uint32(CPU.LAPIC.ID())
+	bootAPIC.Store(bsp)
 	up := []uint32{bsp}
 	if len(apicIDs) <= 1 {
 		return up, nil
@@ -106,7 +108,7 @@ func StartCPUs(apicIDs []uint32) ([]uint32, error) {
 	if len(up) > 1 {
 		goos.ProcID = CPU.ID
 		goos.Task = task
-		goos.Wake = CPU.Wake
+		goos.Wake = wakeCPU
 		runtime.SetNumCPU(len(up))
 		runtime.GOMAXPROCS(len(up))
 	}
@@ -114,6 +116,34 @@ func StartCPUs(apicIDs []uint32) ([]uint32, error) {
 		return up, fmt.Errorf("platform: %d CPU(s) did not start: APIC IDs %v", len(failed), failed)
 	}
 	return up, nil
+}
+
+// Local APIC interrupt command register (Intel SDM Vol. 3A, 11.6.1), at
+// tamago's LAPIC base, and the vector tamago's IDT reserves for waking a
+// halted CPU (amd64.IRQ_WAKEUP).
+const (
+	lapicICRLow    = amd64.LAPIC_BASE + 0x300
+	lapicICRHigh   = amd64.LAPIC_BASE + 0x310
+	icrPending     = 1 << 12
+	wakeVector     = amd64.IRQ_WAKEUP
+	icrDestination = 24
+)
+
+// wakeCPU is goos.Wake: a fixed IPI with the wake-up vector to the CPU whose
+// APIC ID is procid. The runtime also calls it from interrupt context
+// (os/signal.Relay wakes the poller), so it is nosplit and restores the
+// destination register in case it interrupted another IPI being set up.
+//
+//go:nosplit
+func wakeCPU(procid uint64) {
+	hi := (*uint32)(unsafe.Pointer(uintptr(lapicICRHigh)))
+	lo := (*uint32)(unsafe.Pointer(uintptr(lapicICRLow)))
+	saved := *hi
+	*hi = uint32(procid) << icrDestination
+	*lo = wakeVector
+	for *lo&icrPending != 0 {
+	}
+	*hi = saved
 }
 
 func waitCount(counter *uint32, want uint32, d time.Duration) bool {
