@@ -44,13 +44,13 @@ help: ## list the targets
 	@sed -n 's/^\([a-z][a-z-]*\):.*## \(.*\)/  \1\t\2/p' $(MAKEFILE_LIST) | expand -t 14
 	@echo 'Variables: GO=$(GO) TAMAGO=$(TAMAGO) TEST_TIMEOUT=$(TEST_TIMEOUT) TESTFLAGS=$(TESTFLAGS)'
 
-image: toolchain ## build the kernel of CONFIG (default configs/defconfig): build/<name>.elf
+image: ## build the kernel of CONFIG (default configs/defconfig): build/<name>.elf
 	@$(IMAGE) build -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))"
 
-iso: deps toolchain ## build the kernel and a GRUB multiboot2 ISO: build/<name>.iso
+iso: deps ## build the kernel and a GRUB multiboot2 ISO: build/<name>.iso
 	@$(IMAGE) iso -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))"
 
-run: deps toolchain ## build the kernel and boot it (q35, 4 CPUs, 2 NUMA nodes; Ctrl-C ends QEMU)
+run: deps ## build the kernel and boot it (q35, 4 CPUs, 2 NUMA nodes; Ctrl-C ends QEMU)
 	@elf=$$($(IMAGE) build -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))" | sed -n 's/ (.*//p'); \
 	echo "== booting $$elf (Ctrl-C stops QEMU)"; \
 	$(GO) run ./qemu/cmd/aero-qemu -machine q35 -smp 4 -numa 2 -m 2G -accel auto -kernel "$$elf" $(RUNFLAGS)

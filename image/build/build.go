@@ -158,6 +158,10 @@ func Build(o Options) (*Result, error) {
 		}
 	}
 
+	if err := requireThirdParty(cfg, gen, o.log()); err != nil {
+		return nil, err
+	}
+
 	goBin, err := ToolchainGo(o.Root, o.Go, o.log())
 	if err != nil {
 		return nil, err
@@ -186,6 +190,56 @@ func Build(o Options) (*Result, error) {
 		return nil, err
 	}
 	return &Result{Config: cfg, ELF: elfPath, Size: st.Size(), Gen: gen}, nil
+}
+
+// requireThirdParty adds to the generated go.mod, with go get, the modules
+// providing the config's imports that no module of the tree provides:
+// third-party modules named by import path.
+func requireThirdParty(cfg *config.Config, gen string, log io.Writer) error {
+	paths := append([]string(nil), cfg.Extra...)
+	if cfg.Entry.Path != "" {
+		paths = append(paths, cfg.Entry.Path)
+	}
+	for _, m := range cfg.Modules {
+		if strings.Contains(m, "/") {
+			paths = append(paths, m) // a module chosen by import path
+		}
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	env := append(os.Environ(), "GOWORK="+filepath.Join(gen, "go.work"))
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Path}}")
+	cmd.Dir, cmd.Env = gen, env
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("build: listing the tree's modules: %v", err)
+	}
+	local := strings.Fields(string(out))
+	var get []string
+	for _, p := range paths {
+		inTree := false
+		for _, m := range local {
+			if p == m || strings.HasPrefix(p, m+"/") {
+				inTree = true
+			}
+		}
+		if !inTree {
+			get = append(get, p)
+		}
+	}
+	if len(get) == 0 {
+		return nil
+	}
+	fmt.Fprintf(log, "image: fetching third-party modules for %s\n", strings.Join(get, ", "))
+	cmd = exec.Command("go", append([]string{"get"}, get...)...)
+	cmd.Dir, cmd.Env = gen, append(env, "GOOS=tamago", "GOARCH=amd64", "GOFLAGS=-tags=linkcpuinit")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = log, io.MultiWriter(log, &stderr)
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build: go get %s: %v\n%s", strings.Join(get, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
 }
 
 // GRUB's tools and the Debian packages they come in.
