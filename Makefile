@@ -88,6 +88,9 @@ test: deps toolchain ## vet and test every module (kernel tests get AERO_GO)
 	for m in $$modules; do \
 		echo "== $$m: go vet"; \
 		(cd "$$m" && $(GO) vet ./...); \
+		echo "== $$m: go vet (GOOS=tamago; unsafeptr off: kernel code turns physical addresses into pointers)"; \
+		(cd "$$m" && GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago CGO_ENABLED=0 \
+			"$$aero_go" vet -unsafeptr=false -tags linkcpuinit ./...); \
 		echo "== $$m: go test (AERO_GO=$$aero_go)"; \
 		(cd "$$m" && AERO_GO="$$aero_go" $(GO) test -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...); \
 	done

@@ -203,12 +203,27 @@ func (k *Kernel) printSummary(took time.Duration) {
 	}
 }
 
-// defaultEntry is what runs without an HRT: one goroutine per CPU, all
-// running at once (each spins until all have started, so no two share a
-// CPU), report their APIC IDs; then the kernel idles.
+// defaultEntry is what runs without an HRT: a goroutine on every CPU at
+// once reports its APIC ID; then the kernel idles.
 func defaultEntry() {
-	k := running
-	n := len(k.CPUs)
+	ids, err := OnEveryCPU(func(int) {})
+	slices.Sort(ids)
+	fmt.Printf("aero: default entry: %d goroutines ran at once on APIC IDs %v; idling (no HRT entry configured)\n", len(ids), ids)
+	if err != nil {
+		fmt.Println("aero: default entry:", err)
+	}
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+// OnEveryCPU runs f(i) for i in 0..NumCPU-1, each in its own goroutine, all
+// at the same time: every goroutine spins until all have started before it
+// calls f, so (with one M per CPU and no preemption) no two share a CPU. It
+// returns the APIC ID each ran on, by i, and an error if not all started
+// within 10 s (a CPU busy elsewhere: the goroutines still finish).
+func OnEveryCPU(f func(i int)) ([]uint64, error) {
+	n := runtime.GOMAXPROCS(0)
 	var started atomic.Int32
 	ids := make([]uint64, n)
 	var wg sync.WaitGroup
@@ -221,12 +236,12 @@ func defaultEntry() {
 			started.Add(1)
 			for started.Load() < int32(n) && time.Now().Before(deadline) {
 			}
+			f(i)
 		}()
 	}
 	wg.Wait()
-	slices.Sort(ids)
-	fmt.Printf("aero: default entry: %d goroutines ran at once on APIC IDs %v; idling (no HRT entry configured)\n", n, ids)
-	for {
-		time.Sleep(time.Hour)
+	if got := started.Load(); got < int32(n) {
+		return ids, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
 	}
+	return ids, nil
 }

@@ -54,11 +54,11 @@ func TestThirdParty(t *testing.T) {
 // TestGOOSPKGErrors: a program cannot be linked without a machine package,
 // and a GOOSPKG outside the build list is named in the error.
 func TestGOOSPKGErrors(t *testing.T) {
-	out, err := tamagoCmd(t, ".", nil, "build", "-o", os.DevNull, "./smoke")
+	out, err := tamagoCmd(t, ".", nil, "build", "-tags", "linkcpuinit", "-o", os.DevNull, "./smoke")
 	if err == nil || !strings.Contains(out, "GOOS=tamago: linking") || !strings.Contains(out, "GOOSPKG") {
 		t.Errorf("build without GOOSPKG: err=%v, want a GOOSPKG error; output:\n%s", err, out)
 	}
-	out, err = tamagoCmd(t, ".", []string{"GOOSPKG=example.com/no/such/machine"}, "build", "-o", os.DevNull, "./smoke")
+	out, err = tamagoCmd(t, ".", []string{"GOOSPKG=example.com/no/such/machine"}, "build", "-tags", "linkcpuinit", "-o", os.DevNull, "./smoke")
 	if err == nil || !strings.Contains(out, "GOOSPKG=example.com/no/such/machine") {
 		t.Errorf("build with unknown GOOSPKG: err=%v, want it named; output:\n%s", err, out)
 	}

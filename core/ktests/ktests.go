@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,30 +35,17 @@ func testParallel(t *ktest.T) {
 	if runtime.GOMAXPROCS(0) != n || runtime.NumCPU() != n {
 		t.Fatalf("GOMAXPROCS %d, NumCPU %d, want %d (CPUs up)", runtime.GOMAXPROCS(0), runtime.NumCPU(), n)
 	}
-	var started atomic.Int32
-	ids := make([]uint64, n)
 	sums := make([]uint64, n)
-	deadline := time.Now().Add(20 * time.Second)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ids[i] = platform.ProcessorID()
-			started.Add(1)
-			for started.Load() < int32(n) && time.Now().Before(deadline) {
-			}
-			// Work that needs the CPU: an LCG over 2M steps.
-			x := uint64(i)
-			for range 2_000_000 {
-				x = x*6364136223846793005 + 1442695040888963407
-			}
-			sums[i] = x
-		}()
-	}
-	wg.Wait()
-	if started.Load() != int32(n) {
-		t.Fatalf("only %d of %d goroutines started", started.Load(), n)
+	ids, err := core.OnEveryCPU(func(i int) {
+		// Work that needs the CPU: an LCG over 2M steps.
+		x := uint64(i)
+		for range 2_000_000 {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+		sums[i] = x
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	got := slices.Clone(ids)
 	slices.Sort(got)

@@ -262,7 +262,8 @@ TEXT ·cpuid(SB),NOSPLIT,$0-24
 // func wrmsr(msr uint32, v uint64)
 TEXT ·wrmsr(SB),NOSPLIT,$0-16
 	MOVL	msr+0(FP), CX
-	MOVL	v+8(FP), AX
-	MOVL	v+12(FP), DX
+	MOVQ	v+8(FP), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
 	WRMSR
 	RET
