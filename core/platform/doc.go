@@ -1,9 +1,25 @@
 // Package platform is Aero's machine layer for QEMU's q35, pc and microvm
-// (and PC-compatible hardware) on tamago's amd64 package: the CPU entry
-// (cpuinit), boot information from PVH or multiboot2, the Go heap sized from
-// the memory map, the console UART, a calibrated TSC clock, interrupt
-// controllers and SMP.
+// (and PC-compatible hardware) on tamago's amd64 package. Importing it makes
+// a GOOS=tamago program bootable; core.Boot drives the rest.
 //
-// It only builds for GOOS=tamago with the build tag linkcpuinit (the image
-// tool sets it), which replaces tamago's own cpuinit with Aero's.
+//   - cpuinit (replacing tamago's, build tag linkcpuinit, which the image
+//     tool sets): entered by QEMU's PVH loader or GRUB's multiboot2 in
+//     32-bit mode; keeps EAX/EBX, masks the 8259 PICs, builds identity page
+//     tables (0-3 GiB cached, 3-4 GiB uncached for MMIO, 4-64 GiB in 1 GiB
+//     pages, cached where RAM; page 0 unmapped), enters long mode.
+//   - early (nosplit Go before the runtime): copies the loader's structures
+//     (BootSnapshot, for core/bootinfo) and sizes the Go heap region,
+//     goos.RamSize, from the memory map: the RAM around goos.RamStart, at
+//     most up to 3 GiB.
+//   - the runtime hooks: Printk (COM1), Nanotime (the TSC, calibrated
+//     against the PIT at Hwinit1 and, through Recalibrate, against the HPET,
+//     the ACPI PM timer or a KVM pvclock), Exit (isa-debug-exit), Wake (a
+//     nosplit IPI).
+//   - StartCPUs: every processor by APIC ID, INIT-SIPI-SIPI through tamago's
+//     real-mode trampoline, each checked in before the next; the runtime's
+//     Ms then start on them (goos.Task).
+//   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
+//     through the I/O APICs the MADT lists, serviced in Go.
+//
+// It only builds for GOOS=tamago with the build tag linkcpuinit.
 package platform
