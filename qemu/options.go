@@ -109,21 +109,9 @@ type Distance struct {
 // Args returns the QEMU command line for o, without the binary, or an error
 // naming what is wrong with o.
 func (o Options) Args() ([]string, error) {
-	machine := o.Machine
-	if machine == "" {
-		machine = MachineQ35
-	}
-	switch machine {
-	case MachineQ35, MachinePC, MachineMicrovm:
-	default:
-		return nil, fmt.Errorf("qemu: unknown machine %q (want q35, pc or microvm)", o.Machine)
-	}
-	cpus := o.CPUs
-	if cpus == 0 {
-		cpus = 1
-	}
-	if cpus < 0 || cpus > 255 {
-		return nil, fmt.Errorf("qemu: %d CPUs: want 1 to 255", o.CPUs)
+	machine, cpus, err := o.shape()
+	if err != nil {
+		return nil, err
 	}
 
 	var accel []string
@@ -218,8 +206,91 @@ func (o Options) Args() ([]string, error) {
 	return append(args, o.Extra...), nil
 }
 
+// Layout is the machine Options give the guest: the CPUs, the memory and,
+// with NUMA, each node and the full distance table as QEMU builds them. The
+// boot summary checks (CheckSummary) compare the kernel's view with it.
+type Layout struct {
+	CPUs   int // -smp count
+	MemMiB int // -m size
+	// Nodes are QEMU's NUMA nodes in nodeid order; nil without NUMA (the
+	// guest then sees one node with every CPU and all memory).
+	Nodes []NodeLayout
+}
+
+// NodeLayout is one NUMA node of a Layout.
+type NodeLayout struct {
+	CPUs   []int // sorted; empty for a memory-only node
+	MemMiB int
+	// Dist is the distance from this node to each node, QEMU's way: 10 to
+	// itself and 20 to the others without Options.Distances; with them,
+	// each entry as given, a one-way entry mirrored to the other direction
+	// and 10 to itself.
+	Dist []int
+}
+
+// Layout returns the machine o gives the guest, or the error Args would
+// return for o's CPU, memory and NUMA settings.
+func (o Options) Layout() (Layout, error) {
+	machine, cpus, err := o.shape()
+	if err != nil {
+		return Layout{}, err
+	}
+	nodes, mem, err := o.layout(machine, cpus)
+	if err != nil {
+		return Layout{}, err
+	}
+	return Layout{CPUs: cpus, MemMiB: mem, Nodes: nodes}, nil
+}
+
+// shape returns the machine and CPU count of o, defaults applied.
+func (o Options) shape() (string, int, error) {
+	machine := o.Machine
+	if machine == "" {
+		machine = MachineQ35
+	}
+	switch machine {
+	case MachineQ35, MachinePC, MachineMicrovm:
+	default:
+		return "", 0, fmt.Errorf("qemu: unknown machine %q (want q35, pc or microvm)", o.Machine)
+	}
+	cpus := o.CPUs
+	if cpus == 0 {
+		cpus = 1
+	}
+	if cpus < 0 || cpus > 255 {
+		return "", 0, fmt.Errorf("qemu: %d CPUs: want 1 to 255", o.CPUs)
+	}
+	return machine, cpus, nil
+}
+
 // numa returns the -object/-numa arguments and the -m size in MiB.
 func (o Options) numa(machine string, cpus int) ([]string, int, error) {
+	nodes, mem, err := o.layout(machine, cpus)
+	if err != nil {
+		return nil, 0, err
+	}
+	var args []string
+	for i, n := range nodes {
+		args = append(args, "-object", fmt.Sprintf("memory-backend-ram,id=m%d,size=%s", i, formatMiB(n.MemMiB)))
+	}
+	for i, n := range nodes {
+		spec := fmt.Sprintf("node,nodeid=%d", i)
+		for _, r := range cpuRanges(n.CPUs) {
+			spec += ",cpus=" + r
+		}
+		spec += fmt.Sprintf(",memdev=m%d", i)
+		args = append(args, "-numa", spec)
+	}
+	for _, d := range o.Distances {
+		args = append(args, "-numa", fmt.Sprintf("dist,src=%d,dst=%d,val=%d", d.Src, d.Dst, d.Val))
+	}
+	return args, mem, nil
+}
+
+// layout returns the NUMA nodes (nil without NUMA) and the -m size in MiB:
+// the one place that splits CPUs and memory over nodes, for both the
+// command line and Layout.
+func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 	var mem int
 	if o.Memory != "" {
 		m, err := ParseSize(o.Memory)
@@ -244,11 +315,7 @@ func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 		return nil, 0, errors.New("qemu: give either a NUMA node count or explicit nodes, not both")
 	}
 
-	type node struct {
-		cpus []int
-		mem  int
-	}
-	var nodes []node
+	var nodes []NodeLayout
 	if o.Nodes != 0 {
 		n := o.Nodes
 		if n < 0 || n > cpus {
@@ -275,7 +342,7 @@ func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 				list = append(list, next+j)
 			}
 			next += c
-			nodes = append(nodes, node{list, m})
+			nodes = append(nodes, NodeLayout{CPUs: list, MemMiB: m})
 		}
 	} else {
 		owner := make(map[int]int)
@@ -302,7 +369,7 @@ func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 				return nil, 0, fmt.Errorf("qemu: NUMA node %d: memory: %w", i, err)
 			}
 			sum += m
-			nodes = append(nodes, node{list, m})
+			nodes = append(nodes, NodeLayout{CPUs: list, MemMiB: m})
 		}
 		var missing []int
 		for c := range cpus {
@@ -319,44 +386,70 @@ func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 			return nil, 0, fmt.Errorf("qemu: NUMA nodes' memory sums to %s, but memory is %s", formatMiB(sum), formatMiB(mem))
 		}
 	}
+	if err := o.distances(nodes); err != nil {
+		return nil, 0, err
+	}
+	return nodes, mem, nil
+}
 
-	type pair struct{ a, b int }
-	seen := make(map[pair]int)
+// distances checks o.Distances and fills in each node's Dist as QEMU does.
+// It rejects the tables QEMU refuses at startup: a pair of distinct nodes
+// with no distance in either direction, and a table with an asymmetric pair
+// (both directions given, different values) that lacks any other direction.
+func (o Options) distances(nodes []NodeLayout) error {
+	n := len(nodes)
+	given := make([][]int, n) // 0: not given
+	for i := range given {
+		given[i] = make([]int, n)
+	}
 	for _, d := range o.Distances {
-		if d.Src < 0 || d.Src >= len(nodes) || d.Dst < 0 || d.Dst >= len(nodes) {
-			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d: no such node (nodes 0-%d)", d.Src, d.Dst, len(nodes)-1)
+		if d.Src < 0 || d.Src >= n || d.Dst < 0 || d.Dst >= n {
+			return fmt.Errorf("qemu: NUMA distance %d->%d: no such node (nodes 0-%d)", d.Src, d.Dst, n-1)
 		}
 		if d.Val < 10 || d.Val > 254 {
-			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d=%d: want 10 to 254", d.Src, d.Dst, d.Val)
+			return fmt.Errorf("qemu: NUMA distance %d->%d=%d: want 10 to 254", d.Src, d.Dst, d.Val)
 		}
 		if d.Src == d.Dst && d.Val != 10 {
-			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d=%d: a node's distance to itself must be 10", d.Src, d.Dst, d.Val)
+			return fmt.Errorf("qemu: NUMA distance %d->%d=%d: a node's distance to itself must be 10", d.Src, d.Dst, d.Val)
 		}
 		if d.Src != d.Dst && d.Val == 10 {
-			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d=10: only a node's distance to itself is 10", d.Src, d.Dst)
+			return fmt.Errorf("qemu: NUMA distance %d->%d=10: only a node's distance to itself is 10", d.Src, d.Dst)
 		}
-		if v, ok := seen[pair{d.Src, d.Dst}]; ok && v != d.Val {
-			return nil, 0, fmt.Errorf("qemu: NUMA distance %d->%d given twice (%d and %d)", d.Src, d.Dst, v, d.Val)
+		if v := given[d.Src][d.Dst]; v != 0 && v != d.Val {
+			return fmt.Errorf("qemu: NUMA distance %d->%d given twice (%d and %d)", d.Src, d.Dst, v, d.Val)
 		}
-		seen[pair{d.Src, d.Dst}] = d.Val
+		given[d.Src][d.Dst] = d.Val
 	}
-
-	var args []string
-	for i, n := range nodes {
-		args = append(args, "-object", fmt.Sprintf("memory-backend-ram,id=m%d,size=%s", i, formatMiB(n.mem)))
-	}
-	for i, n := range nodes {
-		spec := fmt.Sprintf("node,nodeid=%d", i)
-		for _, r := range cpuRanges(n.cpus) {
-			spec += ",cpus=" + r
+	asymmetric := false
+	for a := range n {
+		for b := a + 1; b < n; b++ {
+			ab, ba := given[a][b], given[b][a]
+			if len(o.Distances) > 0 && ab == 0 && ba == 0 {
+				return fmt.Errorf("qemu: NUMA distance between nodes %d and %d missing: with distances, give one for every pair", a, b)
+			}
+			if ab != 0 && ba != 0 && ab != ba {
+				asymmetric = true
+			}
 		}
-		spec += fmt.Sprintf(",memdev=m%d", i)
-		args = append(args, "-numa", spec)
 	}
-	for _, d := range o.Distances {
-		args = append(args, "-numa", fmt.Sprintf("dist,src=%d,dst=%d,val=%d", d.Src, d.Dst, d.Val))
+	for a := range n {
+		nodes[a].Dist = make([]int, n)
+		for b := range n {
+			switch {
+			case a == b:
+				nodes[a].Dist[b] = 10
+			case len(o.Distances) == 0:
+				nodes[a].Dist[b] = 20
+			case given[a][b] != 0:
+				nodes[a].Dist[b] = given[a][b]
+			case asymmetric:
+				return fmt.Errorf("qemu: NUMA distance %d->%d missing: with an asymmetric pair, give both directions of every pair", a, b)
+			default:
+				nodes[a].Dist[b] = given[b][a]
+			}
+		}
 	}
-	return args, mem, nil
+	return nil
 }
 
 // ParseSize parses a memory size in MiB: a number with an optional M, G or T

@@ -60,7 +60,7 @@ func TestParseFlagsErrors(t *testing.T) {
 func TestDryRun(t *testing.T) {
 	o, _, err := parseFlags([]string{"-smp", "6", "-kernel", "my kernel.elf", "-append", "test=all loglevel=1",
 		"-numa-node", "cpus=0-2,mem=2G", "-numa-node", "cpus=3,mem=1G", "-numa-node", "cpus=4-5,mem=1G",
-		"-numa-dist", "0:1=20"}, new(bytes.Buffer))
+		"-numa-dist", "0:1=20", "-numa-dist", "0:2=30", "-numa-dist", "2:1=25"}, new(bytes.Buffer))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDryRun(t *testing.T) {
 		"qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 6 -m 4G -display none -monitor none -serial stdio -no-reboot" +
 		" -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=1G -object memory-backend-ram,id=m2,size=1G" +
 		" -numa node,nodeid=0,cpus=0-2,memdev=m0 -numa node,nodeid=1,cpus=3,memdev=m1 -numa node,nodeid=2,cpus=4-5,memdev=m2" +
-		" -numa dist,src=0,dst=1,val=20 -kernel 'my kernel.elf' -append 'test=all loglevel=1'" +
+		" -numa dist,src=0,dst=1,val=20 -numa dist,src=0,dst=2,val=30 -numa dist,src=2,dst=1,val=25 -kernel 'my kernel.elf' -append 'test=all loglevel=1'" +
 		" -device isa-debug-exit,iobase=0xf4,iosize=0x04 -nic none\n"
 	if got != want {
 		t.Errorf("dry run:\n got %q\nwant %q", got, want)
