@@ -481,6 +481,9 @@ func formatMiB(m int) string {
 	return strconv.Itoa(m) + "M"
 }
 
+// MaxCPU is the highest CPU number ParseCPUList accepts.
+const MaxCPU = 4095
+
 // ParseCPUList parses a CPU list such as "0-2,5" into sorted CPU numbers.
 // The empty string is the empty list. A CPU given twice is an error.
 func ParseCPUList(s string) ([]int, error) {
@@ -500,6 +503,9 @@ func ParseCPUList(s string) ([]int, error) {
 			if b, err = strconv.Atoi(hi); err != nil || b < a {
 				return nil, fmt.Errorf("bad CPU list %q", s)
 			}
+		}
+		if b > MaxCPU {
+			return nil, fmt.Errorf("CPU %d in %q: CPU numbers go up to %d", b, s, MaxCPU)
 		}
 		for c := a; c <= b; c++ {
 			if seen[c] {
