@@ -1,19 +1,15 @@
-// Package bootinfo parses what the boot loader hands the kernel: Xen's PVH
-// start info (QEMU -kernel with a PVH ELF note) or the multiboot2
-// information (GRUB). It reads physical memory through the Memory
-// interface, so it is host-testable; the kernel passes the copies its early
-// boot code made (Pieces). Malformed input is an error, never a panic.
 package bootinfo
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 )
 
-// Magics: EAX at entry for multiboot2 (Multiboot2 specification 3.3), and
-// the first word of struct hvm_start_info (Xen public/arch-x86/hvm/start_info.h).
+// Magics: EAX at entry for multiboot2 (Multiboot2 Specification 3.3), and
+// the first word of struct hvm_start_info (Xen's XEN_HVM_START_MAGIC_VALUE).
 const (
 	Multiboot2Magic = 0x36d76289
 	PVHMagic        = 0x336ec578
@@ -21,51 +17,36 @@ const (
 
 // Limits on what is believed.
 const (
-	MaxCmdline    = 4096
-	MaxMemmap     = 1024
-	MaxModules    = 64
-	MaxMultiboot2 = 64 << 10
+	MaxCmdline    = 4096     // bytes of a command line or name, NUL excluded
+	MaxMemmap     = 1024     // memory map entries
+	MaxModules    = 64       // boot modules
+	MaxMultiboot2 = 64 << 10 // bytes of multiboot2 information (total_size)
+	maxWarnings   = 16
 )
 
-// Memory reads physical memory.
+// Memory reads physical memory: n bytes at addr, all of them or an error.
+// The bytes returned may alias the memory; Parse does not modify them.
 type Memory interface {
 	Read(addr uint64, n int) ([]byte, error)
 }
 
-// Piece is a copy of n bytes of physical memory at Addr.
-type Piece struct {
-	Addr uint64
-	Data []byte
-}
-
-// Pieces is a Memory made of copies: a read must fall inside one piece.
-type Pieces []Piece
-
-func (ps Pieces) Read(addr uint64, n int) ([]byte, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("bootinfo: negative read at %#x", addr)
-	}
-	for _, p := range ps {
-		if addr >= p.Addr && addr-p.Addr <= uint64(len(p.Data)) && uint64(n) <= uint64(len(p.Data))-(addr-p.Addr) {
-			off := addr - p.Addr
-			return p.Data[off : off+uint64(n)], nil
-		}
-	}
-	return nil, fmt.Errorf("bootinfo: %d bytes at %#x were not kept", n, addr)
-}
-
-// RegionType is an E820-style memory type (ACPI 6.5 §15, Table 15.1);
-// PVH and multiboot2 use the same numbers.
+// RegionType is a memory map entry's type: the E820 numbering, which PVH
+// and multiboot2 share (multiboot2 calls 5 defective RAM and treats
+// numbers it does not define as reserved; Xen adds 6 and 7).
 type RegionType uint32
 
 const (
-	RAM      RegionType = 1
+	RAM      RegionType = 1 // usable RAM
 	Reserved RegionType = 2
-	ACPI     RegionType = 3
-	NVS      RegionType = 4
-	Unusable RegionType = 5
+	ACPI     RegionType = 3 // ACPI tables, reclaimable once read
+	NVS      RegionType = 4 // ACPI non-volatile storage, preserved across hibernation
+	Unusable RegionType = 5 // defective RAM
+	Disabled RegionType = 6
+	PMEM     RegionType = 7 // persistent memory
 )
 
+// String returns ram, reserved, acpi, nvs, unusable, disabled, pmem, or
+// typeN for another number.
 func (t RegionType) String() string {
 	switch t {
 	case RAM:
@@ -78,17 +59,39 @@ func (t RegionType) String() string {
 		return "nvs"
 	case Unusable:
 		return "unusable"
+	case Disabled:
+		return "disabled"
+	case PMEM:
+		return "pmem"
 	}
 	return fmt.Sprintf("type%d", uint32(t))
 }
 
-// Region is one memory map entry.
+// Region is one memory map entry: [Base, Base+Size).
 type Region struct {
 	Base, Size uint64
 	Type       RegionType
 }
 
-// Module is a boot module (an initrd, say).
+// Last returns the region's last address, Base+Size-1, or 2^64-1 for a
+// region that would run past it. It means nothing for an empty region.
+func (r Region) Last() uint64 {
+	if l := r.Base + (r.Size - 1); l >= r.Base {
+		return l
+	}
+	return math.MaxUint64
+}
+
+// String formats the region as [0x100000-0x7fedefff] ram (inclusive
+// bounds, as Linux prints E820 maps); an empty one as [0x100000 empty] ram.
+func (r Region) String() string {
+	if r.Size == 0 {
+		return fmt.Sprintf("[%#x empty] %v", r.Base, r.Type)
+	}
+	return fmt.Sprintf("[%#x-%#x] %v", r.Base, r.Last(), r.Type)
+}
+
+// Module is a boot module (an initrd, say) and its command line.
 type Module struct {
 	Base, Size uint64
 	Cmdline    string
@@ -96,209 +99,225 @@ type Module struct {
 
 // Info is what the boot loader said.
 type Info struct {
-	Loader   string // "pvh" or "multiboot2"
-	Name     string // the boot loader's name, if it gave one
-	Cmdline  string
-	RSDP     uint64 // physical address of the ACPI RSDP, 0 if not given
-	RSDPCopy []byte // multiboot2's copy of the RSDP, if given
-	Memory   []Region
-	Modules  []Module
+	// Loader is the boot protocol: "pvh" or "multiboot2".
+	Loader string
+	// LoaderName is the boot loader's name (multiboot2 tag 2, e.g.
+	// "GRUB 2.12"); empty if it gave none.
+	LoaderName string
+	// Cmdline is the kernel command line, without its NUL.
+	Cmdline string
+	// RSDP is the physical address of the ACPI RSDP (PVH's rsdp_paddr),
+	// 0 if not given.
+	RSDP uint64
+	// RSDPCopy is multiboot2's copy of the RSDP (tag 15, the ACPI 2.0+
+	// one, when given, else tag 14), nil if not given. Not validated.
+	RSDPCopy []byte
+	// Memory is the memory map as given, sorted by base (stably).
+	Memory []Region
+	// MemLowerKiB and MemUpperKiB are multiboot2's basic memory
+	// information (tag 4): KiB of RAM from 0 and from 1 MiB; 0 if absent.
+	MemLowerKiB, MemUpperKiB uint32
+	// Modules are the boot modules, in the order given.
+	Modules []Module
+	// Warnings are oddities that did not stop the parse (see the
+	// package documentation). At most a few are kept.
+	Warnings []string
+
+	dropped int // warnings not kept
 }
 
-// RAM returns the usable RAM: type RAM regions, sorted, with overlapping
-// and adjacent ones merged and empty ones dropped.
-func (i *Info) RAM() []Region {
-	var rs []Region
-	for _, r := range i.Memory {
-		if r.Type == RAM && r.Size > 0 && r.Base+r.Size > r.Base {
-			rs = append(rs, r)
-		}
+func (i *Info) warnf(format string, args ...any) {
+	if len(i.Warnings) < maxWarnings {
+		i.Warnings = append(i.Warnings, fmt.Sprintf(format, args...))
+	} else {
+		i.dropped++
 	}
-	sort.Slice(rs, func(a, b int) bool { return rs[a].Base < rs[b].Base })
-	var out []Region
-	for _, r := range rs {
-		if n := len(out); n > 0 && r.Base <= out[n-1].Base+out[n-1].Size {
-			if end := r.Base + r.Size; end > out[n-1].Base+out[n-1].Size {
-				out[n-1].Size = end - out[n-1].Base
-			}
+}
+
+// span is [first, last]: inclusive, so that memory up to 2^64-1 fits.
+type span struct{ first, last uint64 }
+
+// merged sorts spans and joins those that overlap or touch.
+func merged(s []span) []span {
+	sort.Slice(s, func(a, b int) bool { return s[a].first < s[b].first })
+	var out []span
+	for _, x := range s {
+		// Sorted, so x.first == 0 only when out is empty or overlaps.
+		if n := len(out); n > 0 && (x.first <= out[n-1].last || x.first-1 == out[n-1].last) {
+			out[n-1].last = max(out[n-1].last, x.last)
 			continue
 		}
-		out = append(out, r)
+		out = append(out, x)
 	}
 	return out
 }
 
-var le = binary.LittleEndian
-
-// Parse reads the boot information at addr: multiboot2 when magic is
-// Multiboot2Magic, else PVH (whose magic is checked at addr).
-func Parse(magic uint32, addr uint64, mem Memory) (*Info, error) {
-	if addr == 0 {
-		return nil, errors.New("bootinfo: the boot loader passed no information (null pointer)")
+func ramRegion(first, last uint64) Region {
+	size := last - first + 1
+	if size == 0 { // all of the 64-bit space: one byte short
+		size = math.MaxUint64
 	}
-	if magic == Multiboot2Magic {
-		return parseMultiboot2(addr, mem)
-	}
-	return parsePVH(addr, mem)
+	return Region{first, size, RAM}
 }
 
-// cstring reads a NUL-terminated string of at most MaxCmdline bytes.
-func cstring(mem Memory, addr uint64, what string) (string, error) {
-	if addr == 0 {
-		return "", nil
+// RAM returns the usable RAM: type RAM regions, sorted by base, merged
+// where they overlap or touch, minus any part that a region of another
+// type also covers, with empty ones dropped. A region running past 2^64
+// is cut there. RAM does not modify Memory.
+func (i *Info) RAM() []Region {
+	var ram, other []span
+	for _, r := range i.Memory {
+		if r.Size == 0 {
+			continue
+		}
+		s := span{r.Base, r.Last()}
+		if r.Type == RAM {
+			ram = append(ram, s)
+		} else {
+			other = append(other, s)
+		}
 	}
+	ram, other = merged(ram), merged(other)
+	var out []Region
+	j := 0
+	for _, s := range ram {
+		for j < len(other) && other[j].last < s.first {
+			j++
+		}
+		first, covered := s.first, false
+		for k := j; k < len(other) && other[k].first <= s.last; k++ {
+			if other[k].first > first {
+				out = append(out, ramRegion(first, other[k].first-1))
+			}
+			if other[k].last >= s.last {
+				covered = true
+				break
+			}
+			first = max(first, other[k].last+1)
+		}
+		if !covered {
+			out = append(out, ramRegion(first, s.last))
+		}
+	}
+	return out
+}
+
+// finish sorts the memory map and notes overlaps and wrap-arounds.
+func (i *Info) finish() {
+	sort.SliceStable(i.Memory, func(a, b int) bool { return i.Memory[a].Base < i.Memory[b].Base })
+	far := -1 // the region reaching furthest so far
+	for k, r := range i.Memory {
+		if r.Size == 0 {
+			continue
+		}
+		if r.Base+(r.Size-1) < r.Base {
+			i.warnf("memory map: %v runs past the end of the address space", r)
+		}
+		if far >= 0 {
+			f := i.Memory[far]
+			if r.Base <= f.Last() && r.Type != f.Type {
+				i.warnf("memory map: %v overlaps %v (the overlap is not used as RAM)", r, f)
+			}
+			if r.Last() <= f.Last() {
+				continue
+			}
+		}
+		far = k
+	}
+	if i.dropped > 0 {
+		i.Warnings = append(i.Warnings, fmt.Sprintf("... and %d more warnings", i.dropped))
+		i.dropped = 0
+	}
+}
+
+var le = binary.LittleEndian
+
+// Parse reads the boot information at addr: multiboot2 when magic (EAX at
+// entry) is Multiboot2Magic, else PVH, whose magic must be at addr.
+func Parse(magic uint32, addr uint64, mem Memory) (*Info, error) {
+	return parse(magic, addr, reader{mem: mem})
+}
+
+func parse(magic uint32, addr uint64, r reader) (*Info, error) {
+	var info *Info
+	var err error
+	if magic == Multiboot2Magic {
+		r.proto = "multiboot2"
+		if addr == 0 {
+			return nil, errorf(r.proto, "information", 0, ErrMagic, "EBX is 0 (no boot information)")
+		}
+		info, err = parseMultiboot2(addr, r)
+	} else {
+		r.proto = "pvh"
+		if addr == 0 {
+			return nil, errorf(r.proto, "start info", 0, ErrMagic,
+				"EBX is 0 and EAX (%#x) is not the multiboot2 magic: no boot information", magic)
+		}
+		info, err = parsePVH(magic, addr, r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	info.finish()
+	return info, nil
+}
+
+// reader reads structures for one protocol, turning failures into *Error.
+// When rec is set it records each successful read (for Extents).
+type reader struct {
+	mem   Memory
+	proto string
+	rec   *[]Extent
+}
+
+func (r reader) read(what string, addr, n uint64) ([]byte, error) {
+	if n > math.MaxInt32 || addr+n < addr {
+		return nil, errorf(r.proto, what, addr, ErrLength, "%d bytes from there run past the end of the address space", n)
+	}
+	if r.mem == nil {
+		return nil, errorf(r.proto, what, addr, ErrRead, "no memory to read")
+	}
+	b, err := r.mem.Read(addr, int(n))
+	if err != nil {
+		return nil, errorf(r.proto, what, addr, ErrRead, "reading %d bytes: %v", n, err)
+	}
+	if uint64(len(b)) != n {
+		return nil, errorf(r.proto, what, addr, ErrRead, "read %d bytes of %d", len(b), n)
+	}
+	if r.rec != nil && n > 0 {
+		*r.rec = append(*r.rec, Extent{Addr: addr, Size: n, What: what})
+	}
+	return b, nil
+}
+
+// cstring reads a NUL-terminated string of at most MaxCmdline bytes at
+// addr, a byte at a time (the copy may end right after the NUL).
+func (r reader) cstring(what string, addr uint64) (string, error) {
 	var s []byte
-	for i := 0; i <= MaxCmdline; i++ {
-		b, err := mem.Read(addr+uint64(i), 1)
+	for i := uint64(0); i <= MaxCmdline; i++ {
+		b, err := r.read(what, addr+i, 1)
 		if err != nil {
-			return "", fmt.Errorf("bootinfo: %s at %#x: %v", what, addr, err)
+			if e, ok := err.(*Error); ok {
+				e.Addr, e.Msg = addr, fmt.Sprintf("byte %d: %s", i, e.Msg)
+			}
+			return "", err
 		}
 		if b[0] == 0 {
 			return string(s), nil
 		}
 		s = append(s, b[0])
 	}
-	return "", fmt.Errorf("bootinfo: %s at %#x has no NUL within %d bytes", what, addr, MaxCmdline)
+	return "", errorf(r.proto, what, addr, ErrString, "no NUL within %d bytes", MaxCmdline+1)
 }
 
-// struct hvm_start_info, version 1: 56 bytes.
-const pvhSize = 56
-
-func parsePVH(addr uint64, mem Memory) (*Info, error) {
-	b, err := mem.Read(addr, pvhSize)
-	if err != nil {
-		return nil, fmt.Errorf("bootinfo: PVH start info: %v", err)
+// tagString returns a string tag's text, which must end with a NUL.
+func tagString(proto, what string, addr uint64, b []byte) (string, error) {
+	n := slices.Index(b, 0)
+	switch {
+	case n < 0:
+		return "", errorf(proto, what, addr, ErrString, "no NUL within the tag's %d bytes", len(b))
+	case n > MaxCmdline:
+		return "", errorf(proto, what, addr, ErrLength, "%d bytes long (at most %d believed)", n, MaxCmdline)
 	}
-	if m := le.Uint32(b); m != PVHMagic {
-		return nil, fmt.Errorf("bootinfo: no PVH start info at %#x (magic %#x, want %#x) and no multiboot2 magic in EAX", addr, m, PVHMagic)
-	}
-	info := &Info{Loader: "pvh", RSDP: le.Uint64(b[32:])}
-	version := le.Uint32(b[4:])
-	if info.Cmdline, err = cstring(mem, le.Uint64(b[24:]), "PVH command line"); err != nil {
-		return nil, err
-	}
-	if n := le.Uint32(b[12:]); n > 0 {
-		if n > MaxModules {
-			return nil, fmt.Errorf("bootinfo: PVH start info lists %d modules (at most %d believed)", n, MaxModules)
-		}
-		ml, err := mem.Read(le.Uint64(b[16:]), int(n)*32)
-		if err != nil {
-			return nil, fmt.Errorf("bootinfo: PVH module list: %v", err)
-		}
-		for i := 0; i < int(n); i++ {
-			e := ml[i*32:]
-			m := Module{Base: le.Uint64(e), Size: le.Uint64(e[8:])}
-			if m.Cmdline, err = cstring(mem, le.Uint64(e[16:]), "PVH module command line"); err != nil {
-				// A module's own command line is optional: keep the module.
-				m.Cmdline = ""
-			}
-			info.Modules = append(info.Modules, m)
-		}
-	}
-	if version < 1 {
-		return nil, fmt.Errorf("bootinfo: PVH start info version %d has no memory map (version 1 or later needed)", version)
-	}
-	n := le.Uint32(b[48:])
-	if n == 0 || n > MaxMemmap {
-		return nil, fmt.Errorf("bootinfo: PVH memory map has %d entries (want 1 to %d)", n, MaxMemmap)
-	}
-	mm, err := mem.Read(le.Uint64(b[40:]), int(n)*24)
-	if err != nil {
-		return nil, fmt.Errorf("bootinfo: PVH memory map: %v", err)
-	}
-	for i := 0; i < int(n); i++ {
-		e := mm[i*24:]
-		info.Memory = append(info.Memory, Region{Base: le.Uint64(e), Size: le.Uint64(e[8:]), Type: RegionType(le.Uint32(e[16:]))})
-	}
-	return info, nil
-}
-
-// Multiboot2 tag types (Multiboot2 specification 3.6).
-const (
-	tagEnd      = 0
-	tagCmdline  = 1
-	tagLoader   = 2
-	tagModule   = 3
-	tagMmap     = 6
-	tagACPIOld  = 14
-	tagACPINew  = 15
-	mb2TagAlign = 8
-)
-
-func parseMultiboot2(addr uint64, mem Memory) (*Info, error) {
-	hdr, err := mem.Read(addr, 8)
-	if err != nil {
-		return nil, fmt.Errorf("bootinfo: multiboot2 information: %v", err)
-	}
-	total := le.Uint32(hdr)
-	if total < 16 || total > MaxMultiboot2 {
-		return nil, fmt.Errorf("bootinfo: multiboot2 information claims %d bytes (want 16 to %d)", total, MaxMultiboot2)
-	}
-	b, err := mem.Read(addr, int(total))
-	if err != nil {
-		return nil, fmt.Errorf("bootinfo: multiboot2 information (%d bytes): %v", total, err)
-	}
-	info := &Info{Loader: "multiboot2"}
-	str := func(t []byte) string {
-		for i, c := range t {
-			if c == 0 {
-				return string(t[:i])
-			}
-		}
-		return string(t)
-	}
-	sawEnd := false
-	for off := uint32(8); off+8 <= total; {
-		typ, size := le.Uint32(b[off:]), le.Uint32(b[off+4:])
-		if size < 8 || size > total-off {
-			return nil, fmt.Errorf("bootinfo: multiboot2 tag %d at offset %d has size %d, past the %d-byte information", typ, off, size, total)
-		}
-		t := b[off+8 : off+size]
-		switch typ {
-		case tagEnd:
-			sawEnd = true
-		case tagCmdline:
-			info.Cmdline = str(t)
-		case tagLoader:
-			info.Name = str(t)
-		case tagModule:
-			if len(t) < 8 {
-				return nil, fmt.Errorf("bootinfo: multiboot2 module tag at offset %d is %d bytes", off, size)
-			}
-			start, end := le.Uint32(t), le.Uint32(t[4:])
-			if end < start {
-				return nil, fmt.Errorf("bootinfo: multiboot2 module ends (%#x) before it starts (%#x)", end, start)
-			}
-			info.Modules = append(info.Modules, Module{Base: uint64(start), Size: uint64(end - start), Cmdline: str(t[8:])})
-		case tagMmap:
-			if len(t) < 8 {
-				return nil, fmt.Errorf("bootinfo: multiboot2 memory map tag at offset %d is %d bytes", off, size)
-			}
-			esize := le.Uint32(t)
-			if esize < 24 {
-				return nil, fmt.Errorf("bootinfo: multiboot2 memory map entries of %d bytes (want at least 24)", esize)
-			}
-			for e := t[8:]; len(e) >= int(esize); e = e[esize:] {
-				if len(info.Memory) == MaxMemmap {
-					return nil, fmt.Errorf("bootinfo: multiboot2 memory map has more than %d entries", MaxMemmap)
-				}
-				info.Memory = append(info.Memory, Region{Base: le.Uint64(e), Size: le.Uint64(e[8:]), Type: RegionType(le.Uint32(e[16:]))})
-			}
-		case tagACPIOld, tagACPINew:
-			if typ == tagACPINew || info.RSDPCopy == nil {
-				info.RSDPCopy = append([]byte(nil), t...)
-			}
-		}
-		if sawEnd {
-			break
-		}
-		off = (off + size + mb2TagAlign - 1) &^ (mb2TagAlign - 1)
-	}
-	if !sawEnd {
-		return nil, errors.New("bootinfo: multiboot2 information has no end tag")
-	}
-	if len(info.Memory) == 0 {
-		return nil, errors.New("bootinfo: multiboot2 information has no memory map tag")
-	}
-	return info, nil
+	return string(b[:n]), nil
 }

@@ -1,0 +1,94 @@
+package bootinfo
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Piece is a copy of len(Data) bytes of physical memory at Addr.
+type Piece struct {
+	Addr uint64
+	Data []byte
+}
+
+// Pieces is a Memory made of copies: a read must fall entirely inside one
+// piece, else it fails. The bytes returned alias the piece's Data.
+type Pieces []Piece
+
+// Read implements Memory.
+func (ps Pieces) Read(addr uint64, n int) ([]byte, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("negative length %d", n)
+	}
+	for _, p := range ps {
+		if addr < p.Addr {
+			continue
+		}
+		off := addr - p.Addr
+		if off <= uint64(len(p.Data)) && uint64(n) <= uint64(len(p.Data))-off {
+			return p.Data[off : off+uint64(n)], nil
+		}
+	}
+	if addr+uint64(n) < addr {
+		return nil, fmt.Errorf("%d bytes at %#x run past the end of the address space", n, addr)
+	}
+	return nil, fmt.Errorf("[%#x, %#x) is not in the snapshot", addr, addr+uint64(n))
+}
+
+// Extent is a range of physical memory that Parse reads.
+type Extent struct {
+	Addr, Size uint64
+	What       string // e.g. "start info", "memory map", "command line"
+}
+
+func (e Extent) String() string {
+	return fmt.Sprintf("%s [%#x, %#x)", e.What, e.Addr, e.Addr+e.Size)
+}
+
+// Extents lists the ranges of physical memory that Parse(magic, addr, mem)
+// reads, sorted by address, with overlapping and touching ones joined (a
+// joined extent's What names every part, joined by "+"). It runs Parse
+// and records what it read, so the list is exact: for PVH the start info
+// (40 or 56 bytes, by version), the command line and its NUL, the module
+// list and every module's command line, the memory map; for multiboot2
+// [addr, addr+total_size) — or only its first 8 bytes if total_size is
+// impossible. Where Parse fails, the list ends with what it read before
+// failing; a range mem could not supply is not listed.
+func Extents(magic uint32, addr uint64, mem Memory) []Extent {
+	var rec []Extent
+	parse(magic, addr, reader{mem: mem, rec: &rec})
+	sort.SliceStable(rec, func(a, b int) bool { return rec[a].Addr < rec[b].Addr })
+	var out []Extent
+	for _, e := range rec {
+		if n := len(out); n > 0 && e.Addr <= out[n-1].Addr+out[n-1].Size {
+			last := &out[n-1]
+			if end := e.Addr + e.Size; end > last.Addr+last.Size {
+				last.Size = end - last.Addr
+			}
+			if !slices.Contains(strings.Split(last.What, "+"), e.What) {
+				last.What += "+" + e.What
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Snapshot copies the Extents of the boot information from mem into
+// Pieces, one piece per extent: what the early boot code does before the
+// memory is reused, for a kernel (or a test) that can run Go by then.
+// Parse over the snapshot gives the same result as Parse over mem.
+func Snapshot(magic uint32, addr uint64, mem Memory) Pieces {
+	var ps Pieces
+	for _, e := range Extents(magic, addr, mem) {
+		b, err := mem.Read(e.Addr, int(e.Size))
+		if err != nil {
+			continue // Parse read it a moment ago; nothing to do but leave it out
+		}
+		ps = append(ps, Piece{Addr: e.Addr, Data: append([]byte(nil), b...)})
+	}
+	return ps
+}
