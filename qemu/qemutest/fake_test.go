@@ -56,6 +56,11 @@ func fakeQEMU(t *testing.T, body string) qemu.Options {
 	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return fakeQEMUAt(path)
+}
+
+// fakeQEMUAt returns Options running the fake QEMU at path.
+func fakeQEMUAt(path string) qemu.Options {
 	return qemu.Options{Binary: path, Kernel: "k.elf", CPUs: 2, Memory: "1G"}
 }
 

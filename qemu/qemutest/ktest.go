@@ -216,25 +216,41 @@ func (p *ktestParser) result(name, verdict string) *KTest {
 }
 
 // unwind ends the running tests from depth i on, without a verdict, and
-// returns the top-level one among them.
+// hands out the top-level one among them.
 func (p *ktestParser) unwind(i int) []*KTest {
 	var done []*KTest
 	if i == 0 && len(p.stack) > 0 {
-		done = append(done, p.stack[0])
+		done = p.handOut(p.stack[0])
 	}
 	p.stack = p.stack[:i]
 	return done
 }
 
-// endLog ends the log lines under the last result line and returns the
+// endLog ends the log lines under the last result line and hands out the
 // top-level test that finishes.
 func (p *ktestParser) endLog() []*KTest {
 	p.last = nil
 	if k := p.pending; k != nil {
 		p.pending = nil
-		return []*KTest{k}
+		return p.handOut(k)
 	}
 	return nil
+}
+
+// handOut returns k, a finished top-level test, as a list; a result line
+// for it or its subtests that still comes is a test of its own.
+func (p *ktestParser) handOut(k *KTest) []*KTest {
+	var forget func(*KTest)
+	forget = func(k *KTest) {
+		if p.open[k.Name] == k {
+			delete(p.open, k.Name)
+		}
+		for _, s := range k.Subtests {
+			forget(s)
+		}
+	}
+	forget(k)
+	return []*KTest{k}
 }
 
 // die ends the output: the innermost running test (if any) gets why, and
@@ -300,10 +316,11 @@ func runKTests(t runner, vm *VM, timeout time.Duration) *KTestRun {
 	deadline := time.Now().Add(timeout)
 	for p.run.Final == "" {
 		l, err := vm.next(deadline)
-		var why string
+		var why, short string
 		switch {
 		case err == nil && PanicLine.MatchString(l.Text):
 			why = "the kernel panicked:\n" + strings.Join(vm.collectPanic(l), "\n")
+			short = "the kernel panicked: " + l.Text
 		case errors.Is(err, qemu.ErrTimeout):
 			vm.Kill()
 			why = fmt.Sprintf("no final PASS or FAIL within %v: QEMU killed\n%s", timeout, tailText(vm.Tail(ReportLines)))
@@ -315,15 +332,19 @@ func runKTests(t runner, vm *VM, timeout time.Duration) *KTestRun {
 			}
 			continue
 		}
-		where := "between tests"
+		if short == "" {
+			short = firstLine(why)
+		}
+		// The test running gets the whole story, else t does.
+		where, what := "between tests", why
 		if k := p.running(); k != nil {
-			where = "during " + k.Name
+			where, what = "during "+k.Name, short+" (see "+k.Name+")"
 		}
 		for _, k := range p.die(why) {
 			runKTest(t, k)
 		}
 		vm.markShown()
-		t.Fatalf("qemutest: in-kernel tests: the kernel stopped %s: %s%s", where, firstLine(why), otherText(p.run.Other))
+		t.Fatalf("qemutest: in-kernel tests: the kernel stopped %s: %s%s", where, what, otherText(p.run.Other))
 	}
 	for _, k := range p.endLog() {
 		runKTest(t, k)
