@@ -1,6 +1,8 @@
 package build
 
 import (
+	"archive/zip"
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,4 +113,106 @@ func TestGrubConfig(t *testing.T) {
 			t.Errorf("grub.cfg lacks %q:\n%s", want, got)
 		}
 	}
+}
+
+// fakeProxy serves the module example.test/fakehrt v1.0.0 (a package with
+// an entry point, func Main) from a GOPROXY directory.
+func fakeProxy(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	v := filepath.Join(dir, "example.test", "fakehrt", "@v")
+	os.MkdirAll(v, 0o755)
+	mod := "module example.test/fakehrt\n\ngo 1.21\n"
+	files := map[string]string{
+		"go.mod":  mod,
+		"hrt.go":  "// Package fakehrt is a stand-in third-party HRT.\npackage fakehrt\n\n// Main is the entry point.\nfunc Main() { println(\"fake hrt\") }\n",
+		"LICENSE": "public domain\n",
+	}
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	for name, body := range files {
+		w, err := zw.Create("example.test/fakehrt@v1.0.0/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{
+		"list":        []byte("v1.0.0\n"),
+		"v1.0.0.info": []byte(`{"Version":"v1.0.0","Time":"2026-01-01T00:00:00Z"}`),
+		"v1.0.0.mod":  []byte(mod),
+		"v1.0.0.zip":  zb.Bytes(),
+	} {
+		if err := os.WriteFile(filepath.Join(v, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return "file://" + filepath.ToSlash(dir)
+}
+
+// A third-party entry point from a (local) module proxy: go get adds it to
+// the generated go.mod; a rebuild needs no proxy; a config that no longer
+// names it gets a go.mod without it; an unknown module fails naming it.
+func TestBuildThirdPartyLocalProxy(t *testing.T) {
+	g := needToolchain(t)
+	r := root(t)
+	// The fake proxy, then the module cache's downloads (what the tree
+	// needs is there once it has been built): no network.
+	modcache, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOPROXY", fakeProxy(t)+",file://"+filepath.ToSlash(filepath.Join(strings.TrimSpace(string(modcache)), "cache", "download")))
+	t.Setenv("GOSUMDB", "off")
+	t.Setenv("GOFLAGS", "")
+	cfg := writeConfig(t, "name fake\n"+base+"entry example.test/fakehrt.Main\ncmdline x=1\n")
+	out := t.TempDir()
+	res, err := Build(Options{Config: cfg, Out: out, Go: g, Root: r, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, _ := os.ReadFile(filepath.Join(res.Gen, "go.mod"))
+	if !strings.Contains(string(mod), "example.test/fakehrt v1.0.0") {
+		t.Errorf("generated go.mod does not require example.test/fakehrt v1.0.0:\n%s", mod)
+	}
+	main, _ := os.ReadFile(filepath.Join(res.Gen, "main.go"))
+	if !strings.Contains(string(main), "core.Boot(hrt.Main)") {
+		t.Errorf("generated main does not boot the entry:\n%s", main)
+	}
+	if ok, _ := exec.Command("go", "tool", "nm", res.ELF).Output(); !strings.Contains(string(ok), "example.test/fakehrt.Main") {
+		t.Error("the kernel does not contain example.test/fakehrt.Main")
+	}
+
+	// Rebuild without the proxy.
+	t.Setenv("GOPROXY", "off")
+	if _, err := Build(Options{Config: cfg, Out: out, Go: g, Root: r}); err != nil {
+		t.Fatalf("rebuild without a proxy: %v", err)
+	}
+
+	// The config drops the module: so does go.mod.
+	os.WriteFile(cfg, []byte("name fake\n"+base), 0o644)
+	if _, err := Build(Options{Config: cfg, Out: out, Go: g, Root: r}); err != nil {
+		t.Fatal(err)
+	}
+	mod, _ = os.ReadFile(filepath.Join(res.Gen, "go.mod"))
+	if strings.Contains(string(mod), "fakehrt") {
+		t.Errorf("go.mod still requires fakehrt:\n%s", mod)
+	}
+
+	// A module the proxy does not have.
+	os.WriteFile(cfg, []byte("name fake\n"+base+"module example.test/absent/pkg\n"), 0o644)
+	_, err = Build(Options{Config: cfg, Out: out, Go: g, Root: r})
+	if err == nil || !strings.Contains(err.Error(), "go get example.test/absent/pkg") {
+		t.Errorf("error %v, want the go get failure naming example.test/absent/pkg", err)
+	}
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }

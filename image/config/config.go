@@ -124,14 +124,25 @@ func (r Registry) Lookup(k Kind, name string) (Module, bool) {
 	return Module{}, false
 }
 
-// Names returns the sorted names of the known modules of kind k.
+// paths returns the import paths of the modules of kind k called name.
+func (r Registry) paths(k Kind, name string) []string {
+	var paths []string
+	for _, m := range r[k] {
+		if m.Name == name {
+			paths = append(paths, m.Path)
+		}
+	}
+	return paths
+}
+
+// Names returns the sorted, distinct names of the known modules of kind k.
 func (r Registry) Names(k Kind) []string {
 	var names []string
 	for _, m := range r[k] {
 		names = append(names, m.Name)
 	}
 	slices.Sort(names)
-	return names
+	return slices.Compact(names)
 }
 
 // Entry is the HRT entry point: a func() named by package and function.
@@ -430,6 +441,11 @@ func (c *Config) Resolve(reg Registry) (map[Kind]Module, error) {
 			if !found {
 				errs = append(errs, &Error{File: c.File, Line: line, Msg: fmt.Sprintf(
 					"unknown %s module %q (known: %s; or name a third-party module by import path)", k, v, known)})
+				continue
+			}
+			if paths := reg.paths(k, v); len(paths) > 1 {
+				errs = append(errs, &Error{File: c.File, Line: line, Msg: fmt.Sprintf(
+					"%s module %q is registered by several packages (%s): name one by import path", k, v, strings.Join(paths, ", "))})
 				continue
 			}
 			chosen[k] = m

@@ -357,3 +357,73 @@ func TestGenerateCmdline(t *testing.T) {
 		t.Errorf("generated main lacks %s:\n%s", want, src)
 	}
 }
+
+// The cmdline reaches core.DefaultCmdline from a package-level init, byte
+// for byte; without a cmdline the generated main leaves it alone.
+func TestGenerateCmdlineInit(t *testing.T) {
+	for _, line := range []string{`a`, `loglevel=debug x="y z"`, `p=\back\slash é ${HOME} ` + "`tick`", ""} {
+		body := "name k\nscheduler default\nmemory default\ntopology default\nconsole default\n"
+		if line != "" {
+			body += "cmdline   " + line + "   \n"
+		}
+		c, err := Parse("x.conf", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := Generate(c, DefaultRegistry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), "main.go", src, 0)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		var got []string
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Name.Name != "init" || fd.Recv != nil {
+				continue
+			}
+			for _, st := range fd.Body.List {
+				as, ok := st.(*ast.AssignStmt)
+				if !ok || len(as.Lhs) != 1 {
+					continue
+				}
+				if sel, ok := as.Lhs[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "DefaultCmdline" && sel.X.(*ast.Ident).Name == "core" {
+					v, err := strconv.Unquote(as.Rhs[0].(*ast.BasicLit).Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, v)
+				}
+			}
+		}
+		switch {
+		case line == "" && len(got) != 0:
+			t.Errorf("no cmdline, but init sets DefaultCmdline = %q", got)
+		case line != "" && (len(got) != 1 || got[0] != line):
+			t.Errorf("cmdline %q: init sets %q\n%s", line, got, src)
+		}
+	}
+}
+
+func TestResolveAmbiguousName(t *testing.T) {
+	reg := testRegistry()
+	reg[Scheduler] = append(reg[Scheduler], Module{"rr", "example.com/other/rr"})
+	c, err := Parse("x.conf", strings.NewReader(strings.Replace(base, "scheduler default", "scheduler rr", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Resolve(reg)
+	if err == nil || !strings.Contains(err.Error(), "x.conf:2:") || !strings.Contains(err.Error(), "example.com/other/rr") {
+		t.Errorf("error %v, want x.conf:2 naming both packages", err)
+	}
+	if names := reg.Names(Scheduler); !slices.Equal(names, []string{"default", "edf", "rr"}) {
+		t.Errorf("Names = %v", names)
+	}
+	// By import path it resolves.
+	c, _ = Parse("x.conf", strings.NewReader(strings.Replace(base, "scheduler default", "scheduler example.com/other/rr", 1)))
+	if got, err := c.Resolve(reg); err != nil || got[Scheduler].Path != "example.com/other/rr" {
+		t.Errorf("by path: %+v, %v", got[Scheduler], err)
+	}
+}

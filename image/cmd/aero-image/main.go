@@ -1,91 +1,189 @@
 // Command aero-image builds Aero kernel images from a config.
 //
 //	aero-image build [-config configs/defconfig] [-o build] [-go GO] [-tags t1,t2]
-//	aero-image iso   [same flags]     build, then a GRUB ISO: build/<name>.iso
-//	aero-image list  [-config FILE]   the modules of each kind, and the config's choice
+//	    generate the main package of the config (in <out>/gen/<name>/), build
+//	    <out>/<name>.elf with the GOOS=tamago toolchain, stamp a multiboot2
+//	    header into it; print the ELF's path and size
+//	aero-image iso [same flags]
+//	    build, then a BIOS-bootable GRUB ISO: <out>/<name>.iso (needs
+//	    grub-mkrescue: Debian grub-pc-bin grub-common xorriso mtools)
+//	aero-image list [-config configs/defconfig]
+//	    the modules of each kind (core's and the tree's), the config's choice marked
 //
 // The GOOS=tamago go comes from -go, $AERO_GO, $TAMAGO, or the tree's
-// toolchain/build.sh. Config format: go doc github.com/aerokernel/aero/image/config.
+// toolchain/build.sh. The tree is the directory holding go.work above the
+// config (or above the working directory); a relative -config not found
+// from the working directory is looked up in the tree; -o defaults to the
+// tree's build/. Config format: go doc github.com/aerokernel/aero/image/config.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aerokernel/aero/image/build"
 	"github.com/aerokernel/aero/image/config"
 )
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: aero-image build|iso|list [-config FILE] [-o DIR] [-go GO] [-tags TAGS]")
-	os.Exit(2)
-}
+const usageText = `usage:
+  aero-image build [-config FILE] [-o DIR] [-go GO] [-tags TAGS]   kernel ELF: DIR/<name>.elf
+  aero-image iso   [-config FILE] [-o DIR] [-go GO] [-tags TAGS]   and a GRUB ISO: DIR/<name>.iso
+  aero-image list  [-config FILE]                                  modules per kind, the config's marked
+Run "aero-image CMD -h" for the flags.
+`
 
 func main() {
-	if len(os.Args) < 2 {
-		usage()
-	}
-	cmd := os.Args[1]
-	fs := flag.NewFlagSet("aero-image "+cmd, flag.ExitOnError)
-	cfg := fs.String("config", "configs/defconfig", "kernel config")
-	out := fs.String("o", "", "output directory (default: build/ in the tree)")
-	goBin := fs.String("go", "", "GOOS=tamago go binary (default: $AERO_GO, $TAMAGO, toolchain/build.sh)")
-	tags := fs.String("tags", "", "extra build tags, comma-separated")
-	fs.Parse(os.Args[2:])
-	opts := build.Options{Config: *cfg, Out: *out, Go: *goBin, Log: os.Stderr}
-	if *tags != "" {
-		opts.Tags = strings.Split(*tags, ",")
-	}
-	if err := run(cmd, opts); err != nil {
-		fmt.Fprintln(os.Stderr, "aero-image:", err)
-		os.Exit(1)
-	}
+	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(cmd string, opts build.Options) error {
+func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 {
+		fmt.Fprint(stderr, usageText)
+		return 2
+	}
+	cmd := args[0]
+	switch cmd {
+	case "build", "iso", "list":
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "aero-image: unknown command %q\n%s", cmd, usageText)
+		return 2
+	}
+	fs := flag.NewFlagSet("aero-image "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := fs.String("config", "configs/defconfig", "kernel config")
+	var out, goBin, tags *string
+	if cmd != "list" {
+		out = fs.String("o", "", "output directory (default: build/ in the tree)")
+		goBin = fs.String("go", "", "GOOS=tamago go binary (default: $AERO_GO, $TAMAGO, toolchain/build.sh)")
+		tags = fs.String("tags", "", "extra build tags, comma-separated")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "aero-image %s: unexpected arguments %q\n", cmd, fs.Args())
+		return 2
+	}
+	opts := build.Options{Config: findConfig(*cfg), Log: stderr}
+	if cmd != "list" {
+		opts.Out, opts.Go = *out, *goBin
+		if *tags != "" {
+			opts.Tags = strings.Split(*tags, ",")
+		}
+	}
+	if err := run(cmd, opts, stdout); err != nil {
+		fmt.Fprintln(stderr, "aero-image:", err)
+		return 1
+	}
+	return 0
+}
+
+// findConfig returns path, or, if path is relative and not found from the
+// working directory, the same path in the tree above the working directory
+// (so that "aero-image build" works from any directory of the tree).
+func findConfig(path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if root, err := build.FindRoot("."); err == nil {
+		if p := filepath.Join(root, path); fileExists(p) {
+			return p
+		}
+	}
+	return path // ParseFile reports it
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func run(cmd string, opts build.Options, stdout io.Writer) error {
 	switch cmd {
 	case "build":
 		r, err := build.Build(opts)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s (%d bytes)\n", r.ELF, r.Size)
+		fmt.Fprintf(stdout, "%s (%d bytes)\n", r.ELF, r.Size)
 	case "iso":
 		r, iso, err := build.ISO(opts)
 		if err != nil {
 			return err
 		}
-		st, _ := os.Stat(iso)
-		fmt.Printf("%s (%d bytes; kernel %s)\n", iso, st.Size(), r.ELF)
-	case "list":
-		c, err := config.ParseFile(opts.Config)
+		st, err := os.Stat(iso)
 		if err != nil {
 			return err
 		}
-		reg := config.DefaultRegistry()
-		for _, k := range config.Kinds {
-			chosen := c.Modules[k]
-			var names []string
-			for _, n := range reg.Names(k) {
-				if n == chosen {
-					n = "*" + n
-				}
-				names = append(names, n)
-			}
-			if !config.Required(k) {
-				n := config.None
-				if chosen == "" || chosen == config.None {
-					n = "*" + n
-				}
-				names = append(names, n)
-			}
-			fmt.Printf("%-10s %s\n", k, strings.Join(names, " "))
+		fmt.Fprintf(stdout, "%s (%d bytes; kernel %s, %d bytes)\n", iso, st.Size(), r.ELF, r.Size)
+	case "list":
+		return list(opts.Config, stdout)
+	}
+	return nil
+}
+
+// list prints, per kind, the known module names, the config's choice
+// starred, and the config's extra modules and entry.
+func list(cfgPath string, w io.Writer) error {
+	c, err := config.ParseFile(cfgPath)
+	if err != nil {
+		return err
+	}
+	root, err := build.FindRoot(filepath.Dir(cfgPath))
+	if err != nil {
+		if root, err = build.FindRoot("."); err != nil {
+			return err
 		}
-		fmt.Printf("(* = chosen by %s)\n", c.File)
-	default:
-		usage()
+	}
+	reg, err := build.Registry(root, "")
+	if err != nil {
+		return err
+	}
+	chosen, resolveErr := c.Resolve(reg)
+	for _, k := range config.Kinds {
+		var names []string
+		for _, n := range reg.Names(k) {
+			if m, ok := chosen[k]; ok && m.Name == n {
+				n = "*" + n
+			}
+			names = append(names, n)
+		}
+		if !config.Required(k) {
+			n := config.None
+			if _, ok := chosen[k]; !ok {
+				n = "*" + n
+			}
+			names = append(names, n)
+		}
+		// A module chosen by an import path the registry does not know.
+		if m, ok := chosen[k]; ok && m.Name == m.Path {
+			names = append(names, "*"+m.Path)
+		}
+		fmt.Fprintf(w, "%-10s %s\n", k, strings.Join(names, " "))
+	}
+	for _, p := range c.Extra {
+		fmt.Fprintf(w, "%-10s *%s\n", "module", p)
+	}
+	if c.Entry.Path != "" {
+		fmt.Fprintf(w, "%-10s *%s\n", "entry", c.Entry)
+	}
+	fmt.Fprintf(w, "(* = chosen by %s)\n", c.File)
+	if resolveErr != nil {
+		return resolveErr
 	}
 	return nil
 }
