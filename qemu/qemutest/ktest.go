@@ -337,6 +337,9 @@ func runKTests(t runner, vm *VM, timeout time.Duration) *KTestRun {
 		}
 		// The test running gets the whole story, else t does.
 		where, what := "between tests", why
+		if len(p.run.Tests) == 0 {
+			where = "before any test"
+		}
 		if k := p.running(); k != nil {
 			where, what = "during "+k.Name, short+" (see "+k.Name+")"
 		}

@@ -264,6 +264,8 @@ func TestRunKTestsFailures(t *testing.T) {
 		{"panic between tests", lines(append([]string{"=== RUN   a", "--- PASS: a (0.00s)", "    a.go:1: log"}, panicStack...)...).exit(5),
 			[]string{"T/a PASS"}, true,
 			append([]string{"the kernel stopped between tests: the kernel panicked:"}, panicStack...), "", nil},
+		{"panic before any test", lines(panicStack...).exit(5),
+			nil, true, append([]string{"the kernel stopped before any test: the kernel panicked:"}, panicStack...), "", nil},
 		{"exit during a test", lines("aero: boot cpus=1", "=== RUN   a", "aero: halting").exit(1),
 			[]string{"T/a FAIL"}, true,
 			[]string{"the kernel stopped during a: QEMU exited (status 1: isa-debug-exit code 0) before the final PASS or FAIL (see a)",

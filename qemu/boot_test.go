@@ -1,0 +1,189 @@
+package qemu_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aerokernel/aero/qemu"
+	"github.com/aerokernel/aero/qemu/qemutest"
+)
+
+// Boot tests: the kernel of configs/ktest (core's defaults plus core's
+// in-kernel tests), built with the image tool and the GOOS=tamago go in
+// AERO_GO (make test sets it), or the ELF in AERO_KTEST_ELF, booted under
+// TCG on each machine shape the core issue names. Each checks the boot
+// summary against what QEMU was given and turns every in-kernel test into
+// a subtest, through the harness in qemutest.
+
+// bootTimeout bounds one boot from QEMU start to its exit; generous because
+// TCG on a loaded 2-core host is slow (a boot takes 1-5 s when idle).
+const bootTimeout = 3 * time.Minute
+
+var (
+	ktestOnce sync.Once
+	ktestELF  string
+	ktestISO  string
+	ktestErr  error
+)
+
+// ktestKernel returns the configs/ktest kernel, ELF or ISO, building both
+// once per test binary (with AERO_KTEST_ELF set, that ELF and no ISO).
+func ktestKernel(t *testing.T, iso bool) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no boot tests")
+	}
+	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
+		t.Skip("no " + qemu.DefaultBinary)
+	}
+	if elf := os.Getenv("AERO_KTEST_ELF"); elf != "" {
+		if iso {
+			t.Skip("AERO_KTEST_ELF is set: no ISO")
+		}
+		if _, err := os.Stat(elf); err != nil {
+			t.Fatalf("AERO_KTEST_ELF: %v", err)
+		}
+		return elf
+	}
+	if os.Getenv("AERO_GO") == "" {
+		t.Skip("AERO_GO is not set (make test sets it to the GOOS=tamago go), nor AERO_KTEST_ELF")
+	}
+	ktestOnce.Do(func() {
+		out, err := os.MkdirTemp("", "aero-boot-test-")
+		if err != nil {
+			ktestErr = err
+			return
+		}
+		cmd := exec.Command("go", "run", "./image/cmd/aero-image", "iso", "-config", "configs/ktest", "-o", out)
+		cmd.Dir = ".."
+		msg, err := cmd.CombinedOutput()
+		if err != nil {
+			ktestErr = fmt.Errorf("aero-image iso -config configs/ktest: %v\n%s", err, msg)
+			return
+		}
+		ktestELF = filepath.Join(out, "aero-ktest.elf")
+		ktestISO = filepath.Join(out, "aero-ktest.iso")
+	})
+	if ktestErr != nil {
+		t.Fatal(ktestErr)
+	}
+	if iso {
+		return ktestISO
+	}
+	return ktestELF
+}
+
+// The machine shapes: the boot summary must match each exactly (memory
+// within 1%), as qemu.CheckSummary derives it from the options.
+var bootCases = []struct {
+	name string
+	opts qemu.Options
+}{
+	{"q35-smp1", qemu.Options{CPUs: 1, Memory: "1G"}},
+	{"q35-smp2", qemu.Options{CPUs: 2, Memory: "1G"}},
+	{"q35-smp4", qemu.Options{CPUs: 4, Memory: "1G"}},
+	{"q35-smp8", qemu.Options{CPUs: 8, Memory: "1G"}},
+	// Two sockets of 3 cores: APIC IDs 0-2 and 4-6, not contiguous; the
+	// kernel's CPUs are 0-5 all the same.
+	{"q35-smp6-2sockets", qemu.Options{CPUs: 6, Sockets: 2, Memory: "1G"}},
+	{"pc-smp2", qemu.Options{Machine: qemu.MachinePC, CPUs: 2, Memory: "1G"}},
+	{"microvm-smp2", qemu.Options{Machine: qemu.MachineMicrovm, CPUs: 2, Memory: "1G"}},
+	{"q35-smp4-numa2", qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2}},
+	{"q35-smp6-numa3-uneven", qemu.Options{CPUs: 6,
+		Numa:      []qemu.Node{{CPUs: "0-2", Mem: "2G"}, {CPUs: "3", Mem: "1G"}, {CPUs: "4-5", Mem: "1G"}},
+		Distances: []qemu.Distance{{Src: 0, Dst: 1, Val: 20}, {Src: 0, Dst: 2, Val: 30}, {Src: 1, Dst: 2, Val: 25}}}},
+}
+
+func TestBoot(t *testing.T) {
+	elf := ktestKernel(t, false)
+	for _, c := range bootCases {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.opts
+			o.Kernel, o.Append = elf, "test=all"
+			vm := qemutest.Boot(t, o).FailOnPanic()
+			checkSummary(t, vm)
+			qemutest.RunKTests(t, vm, bootTimeout)
+		})
+	}
+}
+
+// TestBootISO boots the GRUB ISO: multiboot2 instead of PVH, same kernel.
+func TestBootISO(t *testing.T) {
+	iso := ktestKernel(t, true)
+	if _, err := exec.LookPath("grub-mkrescue"); err != nil {
+		t.Skip("no grub-mkrescue")
+	}
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "1G", ISO: iso}).FailOnPanic()
+	if _, m := vm.Expect(`booted by (\S+) `, bootTimeout); m[1] != "multiboot2" {
+		t.Errorf("booted by %s, want multiboot2", m[1])
+	}
+	checkSummary(t, vm)
+	qemutest.RunKTests(t, vm, bootTimeout)
+}
+
+// checkSummary checks the boot summary against the options, and that the
+// TSC was calibrated.
+func checkSummary(t *testing.T, vm *qemutest.VM) {
+	t.Helper()
+	s := vm.CheckSummary(bootTimeout, 1)
+	if s.Boot.Clock != "tsc" || s.Boot.ClockMHz < 100 {
+		t.Errorf("boot line: clock=%s, want a calibrated tsc", s.Boot.Fields["clock"])
+	}
+}
+
+// TestBootSleep times the in-kernel time.Sleep(time.Second) by the host's
+// clock, with the TSC calibrated against each reference timer QEMU offers:
+// the serial lines around it must arrive 1 s ± 5% apart.
+func TestBootSleep(t *testing.T) {
+	elf := ktestKernel(t, false)
+	for _, c := range []struct {
+		ref string
+		o   qemu.Options
+	}{
+		{"hpet", qemu.Options{CPUs: 4}},
+		{"pmtimer", qemu.Options{CPUs: 2, Extra: []string{"-machine", "hpet=off"}}},
+		{"pit", qemu.Options{Machine: qemu.MachineMicrovm, CPUs: 2}},
+	} {
+		t.Run(c.ref, func(t *testing.T) {
+			o := c.o
+			o.Memory, o.Kernel, o.Append = "1G", elf, "test=time/sleep"
+			vm := qemutest.Boot(t, o).FailOnPanic()
+			if s := vm.ExpectSummary(bootTimeout); s.Boot.Fields["clockref"] != c.ref {
+				t.Errorf("TSC calibrated against %q, want %s", s.Boot.Fields["clockref"], c.ref)
+			}
+			start, _ := vm.Expect(`^aero-test: sleep-start`, bootTimeout)
+			end, m := vm.Expect(`^aero-test: sleep-end elapsed=(\d+)`, bootTimeout)
+			host := end.Time.Sub(start.Time)
+			guest, _ := strconv.ParseInt(m[1], 10, 64)
+			t.Logf("time.Sleep(1s): host saw %v, kernel measured %v", host, time.Duration(guest))
+			if host < 950*time.Millisecond || host > 1050*time.Millisecond {
+				t.Errorf("host clock: time.Sleep(1s) took %v, want 1s ± 5%%", host)
+			}
+			vm.Expect(`^PASS$`, bootTimeout)
+			if code := vm.WaitExit(bootTimeout); code != 0 {
+				t.Errorf("isa-debug-exit code %d, want 0", code)
+			}
+		})
+	}
+}
+
+// TestBootPanic: a kernel panic prints the panic and a Go stack trace on
+// the console and ends QEMU with a failing isa-debug-exit code. (How a boot
+// test reports it is qemutest's business: its tests replay this output.)
+func TestBootPanic(t *testing.T) {
+	elf := ktestKernel(t, false)
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "1G", Kernel: elf, Append: "crash=panic test=all"})
+	vm.ExpectSummary(bootTimeout)
+	vm.Expect(`^panic: aero: crash=panic on the command line$`, bootTimeout)
+	vm.Expect(`^goroutine \d+ \[running\]:$`, 30*time.Second)
+	vm.Expect(`core\.Boot\(`, 30*time.Second)
+	if code := vm.WaitExit(bootTimeout); code == 0 {
+		t.Errorf("isa-debug-exit code 0 after a panic, want a failing one")
+	}
+}
