@@ -94,6 +94,9 @@ func bring() (*Kernel, error) {
 		k.Loader = "unknown"
 	} else {
 		k.Loader = info.Loader
+		for _, w := range info.Warnings {
+			warn("boot information: %s", w)
+		}
 		for _, r := range info.RAM() {
 			k.RAM = append(k.RAM, Range{r.Base, r.Size})
 		}
@@ -135,8 +138,13 @@ func bring() (*Kernel, error) {
 	if rsdp == 0 {
 		rsdp, err = acpi.FindRSDP(mem)
 	}
-	if rsdp != 0 {
+	switch {
+	case rsdp != 0:
 		k.ACPI, err = acpi.Discover(mem, rsdp)
+	case info != nil && len(info.RSDPCopy) > 0:
+		// Only multiboot2's copy of the RSDP (firmware without the
+		// BIOS areas, e.g. UEFI): read it from where the copy is kept.
+		k.ACPI, err = acpi.Discover(rsdpCopyMemory{mem, info.RSDPCopy}, rsdpCopyAddr)
 	}
 	if err != nil {
 		warn("ACPI: %v", err)
@@ -244,4 +252,27 @@ func OnEveryCPU(f func(i int)) ([]uint64, error) {
 		return ids, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
 	}
 	return ids, nil
+}
+
+// rsdpCopyAddr is where rsdpCopyMemory shows a boot loader's copy of the
+// RSDP: above the 64 GiB Aero maps, so no real memory is hidden.
+const rsdpCopyAddr = 1 << 47
+
+// rsdpCopyMemory is physical memory plus the RSDP copy at rsdpCopyAddr.
+type rsdpCopyMemory struct {
+	phys interface {
+		ReadAt(p []byte, addr uint64) (int, error)
+	}
+	rsdp []byte
+}
+
+func (m rsdpCopyMemory) ReadAt(p []byte, addr uint64) (int, error) {
+	if addr >= rsdpCopyAddr {
+		off := addr - rsdpCopyAddr
+		if off >= uint64(len(m.rsdp)) {
+			return 0, fmt.Errorf("past the RSDP copy")
+		}
+		return copy(p, m.rsdp[off:]), nil
+	}
+	return m.phys.ReadAt(p, addr)
 }

@@ -162,7 +162,11 @@ func earlyPVH(info uint64) {
 	keep(info, pvhInfoSize)
 	keepString(load64(info+pvhCmdline), maxCmdline)
 	if n := load32(info + pvhNrModules); n > 0 && n <= 64 {
-		keep(load64(info+pvhModlist), n*pvhModuleSize)
+		list := load64(info + pvhModlist)
+		keep(list, n*pvhModuleSize)
+		for i := uint64(0); i < uint64(n); i++ {
+			keepString(load64(list+i*pvhModuleSize+16), maxCmdline) // module command line
+		}
 	}
 	if load32(info+pvhVersion) < 1 {
 		return
