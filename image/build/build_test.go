@@ -103,14 +103,36 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestGrubConfig(t *testing.T) {
-	c, err := parseForTest(writeConfig(t, "name k\n"+base+"cmdline test=all smp=2\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := string(GrubConfig(c))
-	for _, want := range []string{"serial --unit=0", "terminal_output serial", "set timeout=0", "multiboot2 /boot/k.elf test=all smp=2", "boot"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("grub.cfg lacks %q:\n%s", want, got)
+	for _, tc := range []struct{ cmdline, want string }{
+		{"test=all smp=2", "multiboot2 /boot/k.elf test=all smp=2\n"},
+		{"", "multiboot2 /boot/k.elf\n"},
+		{"a=$x b;c  d#e {f}", "multiboot2 /boot/k.elf 'a=$x' 'b;c' 'd#e' '{f}'\n"},
+		{`msg="a b"`, "multiboot2 /boot/k.elf\n"},
+		{`p=\x`, "multiboot2 /boot/k.elf\n"},
+	} {
+		body := "name k\n" + base
+		if tc.cmdline != "" {
+			body += "cmdline " + tc.cmdline + "\n"
+		}
+		c, err := parseForTest(writeConfig(t, body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(GrubConfig(c))
+		for _, want := range []string{"serial --unit=0 --speed=115200", "terminal_input serial", "terminal_output serial", "set timeout=0", "\t" + tc.want, "\tboot\n"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("cmdline %q: grub.cfg lacks %q:\n%s", tc.cmdline, want, got)
+			}
+		}
+		if strings.ContainsAny(tc.cmdline, `"\`) && !strings.Contains(got, "built-in default") {
+			t.Errorf("cmdline %q: grub.cfg does not say why the command line is left off:\n%s", tc.cmdline, got)
+		}
+		if _, err := exec.LookPath("grub-script-check"); err == nil {
+			p := filepath.Join(t.TempDir(), "grub.cfg")
+			os.WriteFile(p, []byte(got), 0o644)
+			if out, err := exec.Command("grub-script-check", p).CombinedOutput(); err != nil {
+				t.Errorf("grub-script-check rejects:\n%s\n%v %s", got, err, out)
+			}
 		}
 	}
 }
