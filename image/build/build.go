@@ -5,7 +5,15 @@
 //
 // The generated main lives in <out>/gen/<name>/ with its own go.mod and a
 // go.work that uses it and every module of the tree's go.work, so imports
-// of core and the tree's modules resolve to the checkout.
+// of core and the tree's modules resolve to the checkout. Modules named by
+// an import path outside the tree are added to that go.mod with go get
+// (the first time only; third-party.txt records what the go.mod was made
+// for). Module names in configs resolve through Registry: core's defaults
+// plus whatever the tree's packages register with core.
+//
+// Host tools used: the go on PATH (go work edit, to read go.work), the
+// GOOS=tamago go (go list, go get, go build), and for ISOs grub-mkrescue
+// with xorriso and mtools.
 package build
 
 import (
