@@ -102,14 +102,27 @@ func ToolchainGo(root, explicit string, log io.Writer) (string, error) {
 			return g, nil
 		}
 	}
-	cmd := exec.Command("bash", filepath.Join(root, "toolchain", "build.sh"))
+	if log == nil {
+		log = io.Discard
+	}
+	script := filepath.Join(root, "toolchain", "build.sh")
+	cmd := exec.Command("bash", script)
 	cmd.Dir = root
-	cmd.Stderr = log
+	var stderr bytes.Buffer
+	cmd.Stderr = io.MultiWriter(log, &stderr) // progress of a toolchain build
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("build: toolchain/build.sh: %v", err)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if len(lines) > 20 {
+			lines = lines[len(lines)-20:]
+		}
+		return "", fmt.Errorf("build: no GOOS=tamago go: -go, AERO_GO and TAMAGO are empty and %s failed: %v\n%s", script, err, strings.Join(lines, "\n"))
 	}
-	return strings.TrimSpace(string(out)), nil
+	g := strings.TrimSpace(string(out))
+	if g == "" {
+		return "", fmt.Errorf("build: %s printed no go binary", script)
+	}
+	return g, nil
 }
 
 // workModules lists the module directories of root's go.work, absolute,

@@ -3,6 +3,7 @@ package build
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,4 +238,38 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(b []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
+}
+
+func TestToolchainGo(t *testing.T) {
+	fake := writeTree(t, map[string]string{
+		"toolchain/build.sh": "#!/bin/bash\necho progress >&2\necho /opt/fake/bin/go\n",
+	})
+	t.Setenv("AERO_GO", "")
+	t.Setenv("TAMAGO", "")
+	for _, tc := range []struct{ explicit, aero, tamago, want string }{
+		{"/x/go", "/a/go", "/t/go", "/x/go"},
+		{"", "/a/go", "/t/go", "/a/go"},
+		{"", "", "/t/go", "/t/go"},
+		{"", "", "", "/opt/fake/bin/go"},
+	} {
+		t.Setenv("AERO_GO", tc.aero)
+		t.Setenv("TAMAGO", tc.tamago)
+		var log bytes.Buffer
+		got, err := ToolchainGo(fake, tc.explicit, &log)
+		if err != nil || got != tc.want {
+			t.Errorf("%+v: %q, %v", tc, got, err)
+		}
+	}
+	os.WriteFile(filepath.Join(fake, "toolchain", "build.sh"), []byte("echo cannot build >&2\nexit 3\n"), 0o755)
+	if _, err := ToolchainGo(fake, "", io.Discard); err == nil || !strings.Contains(err.Error(), "cannot build") {
+		t.Errorf("failing build.sh: %v, want its message", err)
+	}
+}
+
+func TestISOWithoutGrub(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, _, err := ISO(Options{Config: filepath.Join(root(t), "configs", "defconfig"), Out: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "grub-pc-bin grub-common xorriso mtools") {
+		t.Errorf("error %v, want one naming the Debian packages", err)
+	}
 }
