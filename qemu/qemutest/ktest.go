@@ -12,29 +12,38 @@ import (
 	"github.com/aerokernel/aero/qemu"
 )
 
-// In-kernel tests (core/ktest) print go test -v's format on the serial
+// In-kernel tests (core/ktest) print go test -v's output on the serial
 // console and end QEMU through isa-debug-exit, code 0 when all passed:
 //
-//	=== RUN   smp/parallel
-//	    file.go:12: a log line
-//	--- PASS: smp/parallel (0.01s)
-//	=== RUN   sched
-//	=== RUN   sched/yield
-//	    --- FAIL: sched/yield (0.00s)
-//	        file.go:30: a subtest's log line, under its result
-//	--- FAIL: sched (0.00s)
+//	=== RUN   time/sleep
+//	    ktests.go:131: a log line, printed as logged
+//	--- PASS: time/sleep (0.10s)
+//	=== RUN   cpus/sub
+//	=== RUN   cpus/sub/one
+//	    ktests.go:40: a subtest's log line
+//	=== NAME  cpus/sub
+//	    ktests.go:42: the parent logs again
+//	--- FAIL: cpus/sub (0.00s)
+//	    --- FAIL: cpus/sub/one (0.00s)
 //	FAIL
 //
-// A test's log lines are the lines indented under its result line (ktest
-// prints them there) or, indented by 4, between its === RUN and its result
-// (go test -v streams them there).
+// A log line is an indented line while a test runs; it belongs to the
+// innermost running test, or to the test the last "=== NAME" (or
+// "=== CONT") line named. Results of subtests may come under their
+// parent's, as go test prints them, or before it. Lines indented under a
+// result line belong to that test too (the layout of go test without
+// streaming, and of ktest before it streamed). A line at the left margin
+// that is none of these, printed while a test runs, is kept in its log as
+// "console: <line>"; outside tests it is KTestRun.Other.
 //
 // Names: a test is nested under the test running when its === RUN line
 // comes, if its name extends that test's name by "/"; its subtest then
 // has the rest of the name. A top-level kernel test whose name holds "/"
-// ("smp/parallel") keeps it: t.Run keeps "/" in names, so either way its
-// go test name is Parent/smp/parallel, and -run splits it at the "/" like
-// any nesting. Go rewrites white space in names to "_".
+// ("smp/parallel") is not split into parent and child: t.Run keeps the
+// "/" in the name, so its go test name is Parent/smp/parallel either way,
+// and -run matches it level by level like any nesting. Names are passed to
+// t.Run as printed (ktest already rewrites them as go test does; Go
+// rewrites any white space to "_" again, and makes repeats unique).
 
 // KTest is one in-kernel test as the kernel reported it.
 type KTest struct {
@@ -86,8 +95,9 @@ func (r *KTestRun) Failed() []string {
 
 var (
 	ktRun    = regexp.MustCompile(`^=== RUN\s+(.*\S)\s*$`)
+	ktName   = regexp.MustCompile(`^=== (?:NAME|CONT)\s+(.*\S)\s*$`)
 	ktOther  = regexp.MustCompile(`^=== (PAUSE|CONT|NAME)\b`)
-	ktResult = regexp.MustCompile(`^(\s*)--- (PASS|FAIL|SKIP): (.*?)(?: \(([0-9]+(?:\.[0-9]+)?)s\))?\s*$`)
+	ktResult = regexp.MustCompile(`^(\s*)--- (PASS|FAIL|SKIP): (\S.*?)(?: \(([^()]*)\))?\s*$`)
 	ktFinal  = regexp.MustCompile(`^(PASS|FAIL)\s*$`)
 )
 
@@ -99,6 +109,7 @@ type ktestParser struct {
 	last    *KTest            // the test whose result line came last: it takes the lines indented under it
 	lastPad int               // that result line's indentation
 	pending *KTest            // a top-level test with its result, still taking log lines and subtest results
+	named   *KTest            // the test a "=== NAME" line named, when it is not running
 }
 
 func newKTestParser() *ktestParser {
@@ -119,9 +130,9 @@ func (p *ktestParser) feed(line string) (done []*KTest) {
 		if p.pending == nil || !strings.HasPrefix(name, p.pending.Name+"/") {
 			done = p.endLog()
 		}
+		p.named = nil
 		k := p.result(name, m[2])
-		if m[4] != "" {
-			secs, _ := strconv.ParseFloat(m[4], 64)
+		if secs, err := strconv.ParseFloat(strings.TrimSuffix(m[4], "s"), 64); err == nil && strings.HasSuffix(m[4], "s") {
 			k.Elapsed = time.Duration(secs * float64(time.Second))
 		}
 		p.last, p.lastPad = k, len(m[1])
@@ -133,8 +144,11 @@ func (p *ktestParser) feed(line string) (done []*KTest) {
 	indent := len(line) - len(strings.TrimLeft(line, " \t"))
 	switch {
 	case ktRun.MatchString(line):
+		p.named = nil
 		done = p.endLog()
 		return append(done, p.start(ktRun.FindStringSubmatch(line)[1])...)
+	case ktName.MatchString(line):
+		return p.name(ktName.FindStringSubmatch(line)[1])
 	case ktOther.MatchString(line):
 		return p.endLog()
 	case ktFinal.MatchString(line):
@@ -144,21 +158,66 @@ func (p *ktestParser) feed(line string) (done []*KTest) {
 	case indent > 0 && p.last != nil && indent > p.lastPad:
 		p.last.Log = append(p.last.Log, dedent(line, p.lastPad+4))
 		return nil
-	case indent > 0 && len(p.stack) > 0:
-		done = p.endLog()
-		k := p.stack[len(p.stack)-1]
-		k.Log = append(k.Log, dedent(line, 4))
-		return done
-	case len(p.stack) > 0:
-		done = p.endLog()
-		k := p.stack[len(p.stack)-1]
-		k.Log = append(k.Log, "console: "+line)
+	case p.logTo() != nil:
+		k := p.logTo()
+		if p.named == nil { // a named test is the pending one: keep it
+			done = p.endLog()
+		}
+		p.last = nil
+		if indent > 0 || line == "" {
+			k.Log = append(k.Log, dedent(line, 4))
+		} else {
+			k.Log = append(k.Log, "console: "+line)
+		}
 		return done
 	default:
 		done = p.endLog()
 		p.run.Other = append(p.run.Other, line)
 		return done
 	}
+}
+
+// logTo returns the test that takes the log lines that come now: the one
+// a "=== NAME" line named, else the innermost running test, else none.
+func (p *ktestParser) logTo() *KTest {
+	if p.named != nil {
+		return p.named
+	}
+	return p.running()
+}
+
+// name handles "=== NAME name" (and "=== CONT name"): the lines that follow
+// are name's. A running test's subtests have ended; a test handed out
+// already takes no more lines (they are Other).
+func (p *ktestParser) name(name string) []*KTest {
+	p.last = nil
+	for i := len(p.stack) - 1; i >= 0; i-- {
+		if p.stack[i].Name == name {
+			p.stack = p.stack[:i+1]
+			p.named = nil
+			return p.endLog()
+		}
+	}
+	if k := p.pending; k != nil && (k.Name == name || strings.HasPrefix(name, k.Name+"/")) {
+		p.named = p.find(k, name)
+		return nil
+	}
+	done := p.endLog()
+	p.named = nil
+	return done
+}
+
+// find returns the test name in k's tree, or k.
+func (p *ktestParser) find(k *KTest, name string) *KTest {
+	if k.Name == name {
+		return k
+	}
+	for _, s := range k.Subtests {
+		if name == s.Name || strings.HasPrefix(name, s.Name+"/") {
+			return p.find(s, name)
+		}
+	}
+	return k
 }
 
 // parentDepth is how many running tests the test name nests under: those

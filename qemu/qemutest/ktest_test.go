@@ -122,6 +122,46 @@ func TestKTestParser(t *testing.T) {
 			"  TestB/sub_1 PASS | b_test.go:2: sub log",
 			"  TestB/sub_2 FAIL | b_test.go:9: failed here",
 		}, nil, nil, "FAIL"},
+		{"go test -v streaming, as core/ktest prints it: === NAME, results under the parent", []string{
+			"=== RUN   time/sleep",
+			"    ktests.go:131: slept 100ms in 100.2ms",
+			"--- PASS: time/sleep (0.10s)",
+			"=== RUN   cpus/sub",
+			"    ktests.go:39: parent before",
+			"=== RUN   cpus/sub/one",
+			"    ktests.go:40: a log line",
+			"        its second line",
+			"        ",
+			"=== RUN   cpus/sub/two",
+			"=== RUN   cpus/sub/two/deep",
+			"    panic: boom [recovered]",
+			"        goroutine 9 [running]:",
+			"",
+			"=== NAME  cpus/sub",
+			"    ktests.go:42: the parent logs again",
+			"=== RUN   cpus/sub/three",
+			"--- FAIL: cpus/sub (0.00s)",
+			"    --- PASS: cpus/sub/one (0.00s)",
+			"    --- FAIL: cpus/sub/two (0.00s)",
+			"        --- FAIL: cpus/sub/two/deep (0.00s)",
+			"    --- SKIP: cpus/sub/three (X.XXs)",
+			"=== NAME  cpus/sub/two",
+			"    ktests.go:50: logged after the test finished",
+			"    ktests.go:51: twice",
+			"=== RUN   late",
+			"--- PASS: late (1.00s)",
+			"=== NAME  time/sleep",
+			"    ktests.go:1: too late: handed out",
+			"FAIL",
+		}, []string{
+			"time/sleep PASS | ktests.go:131: slept 100ms in 100.2ms",
+			"cpus/sub FAIL | ktests.go:39: parent before | ktests.go:42: the parent logs again",
+			"  cpus/sub/one PASS | ktests.go:40: a log line |     its second line |     ",
+			"  cpus/sub/two FAIL | ktests.go:50: logged after the test finished | ktests.go:51: twice",
+			"    cpus/sub/two/deep FAIL | panic: boom [recovered] |     goroutine 9 [running]: | ",
+			"  cpus/sub/three SKIP",
+			"late PASS",
+		}, nil, []string{"    ktests.go:1: too late: handed out"}, "FAIL"},
 		{"odd names and lines", []string{
 			"=== RUN   ",          // no name: not a test
 			"--- PASS: lonely",    // no === RUN, no time
@@ -186,6 +226,41 @@ func TestKTestParser(t *testing.T) {
 	if run.Tests[2].Elapsed != 100*time.Millisecond {
 		t.Errorf("Elapsed %v", run.Tests[2].Elapsed)
 	}
+}
+
+// TestKTestGolden parses core/ktest's golden go test -v output, when the
+// tree has it: every test gets its result, no line is left over.
+func TestKTestGolden(t *testing.T) {
+	data, err := os.ReadFile("../../core/ktest/testdata/gotest.golden")
+	if err != nil {
+		t.Skip(err)
+	}
+	text := strings.TrimSuffix(strings.ReplaceAll(string(data), "X.XXs", "0.00s"), "\n")
+	run, _ := parse(strings.Split(text, "\n"))
+	if run.Final == "" || len(run.Other) > 0 || len(run.Tests) == 0 {
+		t.Errorf("Final %q, Other %q, %d tests", run.Final, run.Other, len(run.Tests))
+	}
+	runs := strings.Count(text, "=== RUN ")
+	var count func([]*KTest) int
+	count = func(ts []*KTest) int {
+		n := 0
+		for _, k := range ts {
+			if k.Verdict == "" || k.Died != "" {
+				t.Errorf("%s: no verdict", k.Name)
+			}
+			for _, l := range k.Log {
+				if strings.HasPrefix(l, "console: ") {
+					t.Errorf("%s: %q", k.Name, l)
+				}
+			}
+			n += 1 + count(k.Subtests)
+		}
+		return n
+	}
+	if n := count(run.Tests); n != runs {
+		t.Errorf("%d tests parsed, %d === RUN lines:\n%s", n, runs, strings.Join(dump(run.Tests, 0), "\n"))
+	}
+	t.Logf("%d tests, %d failed: %q", runs, len(run.Failed()), run.Failed())
 }
 
 // Every subtest of a RunKTests over the ktest output above.
