@@ -1,6 +1,11 @@
-// Package qemu turns Aero's boot options into QEMU command lines and runs
-// QEMU with its serial console captured line by line, for the aero-qemu tool
-// and for Go tests that boot kernels.
+// Package qemu turns Aero's boot options into QEMU command lines (Options,
+// Args) and the machine they give the guest (Layout), runs QEMU with its
+// serial console captured line by line (Start, VM), and parses the kernel's
+// boot summary and checks it against the options (ParseSummary,
+// CheckSummary), for the aero-qemu tool and for Go tests that boot kernels.
+// Package qemutest wraps it for tests: Boot, Expect and WaitExit fail the
+// test with the guest's output, and RunKTests turns in-kernel tests into
+// subtests.
 //
 // It runs on the host (linux) only.
 package qemu

@@ -10,6 +10,8 @@
 //		qemutest.RunKTests(t, vm, 3*time.Minute)
 //	}
 //
+// A kernel panic (a line matching PanicLine) fails RunKTests with the panic
+// and its stack; vm.FailOnPanic() makes Expect and WaitExit fail on it too.
 // Every method that fails the test calls t.Fatalf or t.Errorf, so it must be
 // called from the test's goroutine.
 //
