@@ -354,9 +354,16 @@ func (r realT) run(name string, f func(runner)) bool {
 // RunKTests reads the in-kernel test output (core/ktest, booted with
 // test=...) from the current serial position up to the final PASS or FAIL
 // line and QEMU's exit, all within timeout, and runs each kernel test as a
-// subtest of t (see KTest for names and nesting) as it finishes: it passes,
-// fails or skips as the kernel said, with the kernel's log lines as its
-// output. A kernel test without a result fails.
+// subtest of t as it finishes: it passes, fails or skips as the kernel
+// said, with the kernel's log lines as its output. A kernel test without a
+// result fails.
+//
+// Names: a kernel subtest (ktest's t.Run) is a subtest of its parent's
+// subtest. A top-level kernel test whose name holds "/" ("smp/parallel")
+// stays one subtest, named as printed: t.Run keeps the "/", so its go test
+// name is TestX/smp/parallel, as if nested, and -run selects it level by
+// level all the same. (The comment at the top of ktest.go has the details
+// of the format read.)
 //
 // When the kernel dies first — a line matching PanicLine, QEMU's exit, the
 // timeout (QEMU is then killed) — the test running then fails with why and

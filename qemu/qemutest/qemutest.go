@@ -76,7 +76,8 @@ var anyLine = regexp.MustCompile(``)
 // isa-debug-exit (Options.DebugExit) and, when opts.Accel is empty, uses
 // $AERO_QEMU_ACCEL or else TCG. When the test has failed by its end, the
 // cleanup logs the command line, the accelerator, QEMU's stderr and the last
-// ReportLines serial lines. It fails the test when QEMU cannot be started.
+// ReportLines serial lines (unless a failure message of this VM showed them
+// and no line came since). It fails the test when QEMU cannot be started.
 func Boot(t testing.TB, opts qemu.Options) *VM {
 	t.Helper()
 	if opts.Accel == "" {
