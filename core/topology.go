@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -141,7 +142,7 @@ func buildTopology(k *Kernel) (nodes []Node, dist [][]int, warnings []string) {
 		}
 	}
 	for i := range nodes {
-		slices.SortFunc(nodes[i].Memory, func(a, b Range) int { return cmpUint64(a.Base, b.Base) })
+		slices.SortFunc(nodes[i].Memory, func(a, b Range) int { return cmp.Compare(a.Base, b.Base) })
 	}
 
 	dist = make([][]int, len(nodes))
@@ -161,14 +162,4 @@ func buildTopology(k *Kernel) (nodes []Node, dist [][]int, warnings []string) {
 		warnings = append(warnings, "no SLIT: assuming distance 10 local, 20 remote")
 	}
 	return nodes, dist, warnings
-}
-
-func cmpUint64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

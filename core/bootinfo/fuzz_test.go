@@ -1,6 +1,7 @@
 package bootinfo
 
 import (
+	"cmp"
 	"errors"
 	"reflect"
 	"slices"
@@ -90,20 +91,10 @@ func check(t *testing.T, magic uint32, addr uint64, mem Memory) {
 		t.Fatalf("%d modules", len(info.Modules))
 	case len(info.Warnings) > maxWarnings+1:
 		t.Fatalf("%d warnings", len(info.Warnings))
-	case !slices.IsSortedFunc(info.Memory, func(a, b Region) int { return cmpU64(a.Base, b.Base) }):
+	case !slices.IsSortedFunc(info.Memory, func(a, b Region) int { return cmp.Compare(a.Base, b.Base) }):
 		t.Fatalf("Memory not sorted: %v", info.Memory)
 	}
 	checkRAM(t, info)
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // checkRAM checks that RAM() is sorted, with gaps between regions, and
