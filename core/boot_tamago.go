@@ -59,7 +59,7 @@ func Boot(entry func()) {
 	}
 	fmt.Println("aero: hrt entry")
 	entry()
-	fmt.Println("aero: hrt returned; halting")
+	fmt.Println("aero: hrt returned; exiting")
 	platform.Exit(0)
 }
 

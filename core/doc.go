@@ -27,13 +27,18 @@
 //   - Scheduler: the Go runtime's own, one M per CPU (no policy to swap in
 //     below the goroutine scheduler).
 //   - Console: the raw COM1 16550 UART, polled, output only.
-//   - Clock: the TSC, calibrated at boot against the PIT.
+//   - Clock: the TSC, calibrated at boot against the PIT, then against the
+//     HPET or the ACPI PM timer when ACPI lists one (a KVM pvclock's
+//     frequency when running on KVM).
 //
 // # Boot
 //
-// Boot runs after package init: it parses the command line, reads the ACPI
-// tables, starts every enabled CPU of the MADT, builds the topology, prints
-// the boot summary and then runs in-kernel tests (test=...) or the HRT entry.
+// Boot runs after package init: it parses the boot information and the
+// command line, reads the ACPI tables, recalibrates the clock, masks the
+// I/O APICs, starts every enabled CPU of the MADT, chooses and initialises
+// one module per kind, prints the boot summary and then runs in-kernel tests
+// (test=...) or the HRT entry. OnEveryCPU runs a function on all CPUs at
+// once.
 // The summary lines are a stable interface for tools:
 //
 //	aero: boot cpus=<N> nodes=<M> mem=<MiB> clock=<source>@<MHz> sched=<name> ...
