@@ -45,12 +45,12 @@ func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
 	signal.Notify(c, syscall.SIGTRAP)
 	defer signal.Stop(c)
 	for {
-		// End the interrupt (if one is in service) only once this
-		// goroutine waits again, so the next one is not lost.
-		go endOfInterrupt()
 		select {
 		case <-c:
 			isr(currentVectorNumber())
+			// End this interrupt, and only this one: an EOI with none
+			// in service could end another handler's early.
+			go endOfInterrupt()
 		case <-stop:
 			return
 		}
@@ -58,7 +58,8 @@ func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
 }
 
 // endOfInterrupt has the boot CPU write its EOI, through an NMI (tamago's
-// NMI handler writes it), once os/signal waits and tamago's stub is done.
+// NMI handler writes it), once the signal loop waits again (so a following
+// interrupt's signal is not merged into this one) and tamago's stub is done.
 func endOfInterrupt() {
 	for !signal.Waiting() {
 	}
