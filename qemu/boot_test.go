@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,5 +187,42 @@ func TestBootPanic(t *testing.T) {
 	vm.Expect(`core\.Boot\(`, 30*time.Second)
 	if code := vm.WaitExit(bootTimeout); code == 0 {
 		t.Errorf("isa-debug-exit code 0 after a panic, want a failing one")
+	}
+}
+
+// TestBootHRTEntry builds configs/hello, whose config names an HRT entry
+// point in another module (examples/hello.Main), and boots it: the entry
+// runs after the summary, uses every CPU at once, and its return ends QEMU
+// with success.
+func TestBootHRTEntry(t *testing.T) {
+	ktestKernel(t, false) // the same preconditions
+	if os.Getenv("AERO_GO") == "" {
+		t.Skip("AERO_GO is not set")
+	}
+	out := t.TempDir()
+	cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/hello", "-o", out)
+	cmd.Dir = ".."
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("aero-image build -config configs/hello: %v\n%s", err, msg)
+	}
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2, Kernel: filepath.Join(out, "hello.elf")}).FailOnPanic()
+	vm.CheckSummary(bootTimeout, 1)
+	vm.Expect(`^aero: hrt entry$`, bootTimeout)
+	_, m := vm.Expect(`^hello: 4 CPUs summed 1\.\.\d+ = (\d+) \(want (\d+)\) on APIC IDs \[(.*)\], nodes \[(.*)\]$`, bootTimeout)
+	if m[1] != m[2] {
+		t.Errorf("the HRT summed %s, want %s", m[1], m[2])
+	}
+	ids := strings.Fields(m[3])
+	slices.Sort(ids)
+	if got := strings.Join(ids, " "); got != "0 1 2 3" {
+		t.Errorf("the HRT's goroutines ran on APIC IDs [%s], want one on each of 0 1 2 3", m[3])
+	}
+	// Kernel.CPUs by index: CPUs 0-1 on node 0, 2-3 on node 1 (-numa 2).
+	if m[4] != "0 0 1 1" {
+		t.Errorf("the HRT sees CPU nodes [%s], want [0 0 1 1]", m[4])
+	}
+	vm.Expect(`^aero: hrt returned; exiting$`, bootTimeout)
+	if code := vm.WaitExit(bootTimeout); code != 0 {
+		t.Errorf("isa-debug-exit code %d after the HRT returned, want 0", code)
 	}
 }

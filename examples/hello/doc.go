@@ -1,0 +1,3 @@
+// Package hello is the smallest hybrid runtime (HRT) on Aero: see hello.go
+// (GOOS=tamago only) and configs/hello.
+package hello
