@@ -190,6 +190,7 @@ func bring() (*Kernel, error) {
 	if err := k.chooseModules(); err != nil {
 		return nil, err
 	}
+	k.probeDrivers()
 	running = k
 	return k, nil
 }

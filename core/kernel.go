@@ -47,23 +47,6 @@ func (k *Kernel) RAMBytes() uint64 {
 	return s
 }
 
-// module returns the chosen implementation of kind.
-func (k *Kernel) module(kind Kind) Module {
-	switch kind {
-	case KindClock:
-		return k.Clock
-	case KindConsole:
-		return k.Console
-	case KindTopology:
-		return k.Topology
-	case KindMemory:
-		return k.Memory
-	case KindScheduler:
-		return k.Scheduler
-	}
-	return nil
-}
-
 // setModule stores m as the implementation of kind; m's type was checked by
 // its Register function.
 func (k *Kernel) setModule(kind Kind, m Module) {
@@ -129,4 +112,25 @@ func clipRAM(ram []Range, limit uint64) []Range {
 		limit -= r.Size
 	}
 	return out
+}
+
+// probeDrivers calls every registered NIC and block driver, in name order,
+// and adds what they find to k.NICs and k.Blocks. A driver that fails is a
+// warning: the kernel boots without its devices.
+func (k *Kernel) probeDrivers() {
+	nics, blocks := driverSnapshot()
+	for _, name := range sortedKeys(nics) {
+		found, err := nics[name](k)
+		if err != nil {
+			k.Warnings = append(k.Warnings, "NIC driver "+name+": "+err.Error())
+		}
+		k.NICs = append(k.NICs, found...)
+	}
+	for _, name := range sortedKeys(blocks) {
+		found, err := blocks[name](k)
+		if err != nil {
+			k.Warnings = append(k.Warnings, "block driver "+name+": "+err.Error())
+		}
+		k.Blocks = append(k.Blocks, found...)
+	}
 }

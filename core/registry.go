@@ -2,8 +2,8 @@ package core
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -127,12 +127,7 @@ func registerDriver[F any](m *map[string]F, what, name string, probe F) {
 func Registered(kind Kind) []string {
 	registry.Lock()
 	defer registry.Unlock()
-	names := make([]string, 0, len(registry.m[kind]))
-	for n := range registry.m[kind] {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return sortedKeys(registry.m[kind])
 }
 
 // choose picks the implementation of kind: the one named explicitly (from
@@ -169,4 +164,15 @@ func choose(kind Kind, explicit string) (Module, string, error) {
 		return nil, "", fmt.Errorf("core: %s %q: constructor returned nil", kind, pick)
 	}
 	return m, pick, nil
+}
+
+// driverSnapshot copies the registered driver probes.
+func driverSnapshot() (map[string]func(*Kernel) ([]NIC, error), map[string]func(*Kernel) ([]BlockDevice, error)) {
+	registry.Lock()
+	defer registry.Unlock()
+	return maps.Clone(registry.nics), maps.Clone(registry.blocks)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -126,5 +127,37 @@ func TestClipRAM(t *testing.T) {
 	}
 	if got := clipRAM(ram, 1<<40); len(got) != 3 {
 		t.Errorf("clipRAM beyond RAM dropped ranges: %v", got)
+	}
+}
+
+type fakeNIC struct{ name string }
+
+func (n fakeNIC) Name() string                { return n.name }
+func (fakeNIC) MAC() [6]byte                  { return [6]byte{2} }
+func (fakeNIC) MTU() int                      { return 1500 }
+func (fakeNIC) LinkUp() bool                  { return true }
+func (fakeNIC) Transmit([]byte) error         { return nil }
+func (fakeNIC) SetReceive(func(frame []byte)) {}
+
+func TestProbeDrivers(t *testing.T) {
+	registry.Lock()
+	savedN, savedB := registry.nics, registry.blocks
+	registry.nics, registry.blocks = nil, nil
+	registry.Unlock()
+	defer func() {
+		registry.Lock()
+		registry.nics, registry.blocks = savedN, savedB
+		registry.Unlock()
+	}()
+	RegisterNICDriver("b-virtio", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth1"}}, nil })
+	RegisterNICDriver("a-e1000", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth0"}}, nil })
+	RegisterBlockDriver("broken", func(*Kernel) ([]BlockDevice, error) { return nil, errors.New("no disk") })
+	k := &Kernel{}
+	k.probeDrivers()
+	if len(k.NICs) != 2 || k.NICs[0].Name() != "eth0" || k.NICs[1].Name() != "eth1" {
+		t.Errorf("NICs %v, want eth0 (a-e1000) then eth1 (b-virtio)", k.NICs)
+	}
+	if len(k.Blocks) != 0 || len(k.Warnings) != 1 || !strings.Contains(k.Warnings[0], "block driver broken: no disk") {
+		t.Errorf("blocks %v, warnings %q: want none and the driver's error as a warning", k.Blocks, k.Warnings)
 	}
 }
