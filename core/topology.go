@@ -126,19 +126,14 @@ func buildTopology(k *Kernel) (nodes []Node, dist [][]int, warnings []string) {
 	}
 	// RAM that no affinity range covers still exists: give it to the
 	// first node rather than lose it.
+	var pieces []Range
+	for _, m := range mem {
+		pieces = append(pieces, m.r)
+	}
 	for _, r := range k.RAM {
-		covered := uint64(0)
-		for _, m := range mem {
-			lo, hi := max(r.Base, m.r.Base), min(r.End(), m.r.End())
-			if lo < hi {
-				covered += hi - lo
-			}
-		}
-		if covered < r.Size {
+		if gaps := uncovered(r, pieces); len(gaps) > 0 {
 			warnings = append(warnings, fmt.Sprintf("RAM %#x-%#x is not fully covered by the SRAT; counting the rest on node 0", r.Base, r.End()))
-			// Exact leftover ranges would need interval subtraction; the
-			// node's byte count is what matters here.
-			nodes[0].Memory = append(nodes[0].Memory, Range{Base: r.Base, Size: r.Size - covered})
+			nodes[0].Memory = append(nodes[0].Memory, gaps...)
 		}
 	}
 	for i := range nodes {
@@ -162,4 +157,28 @@ func buildTopology(k *Kernel) (nodes []Node, dist [][]int, warnings []string) {
 		warnings = append(warnings, "no SLIT: assuming distance 10 local, 20 remote")
 	}
 	return nodes, dist, warnings
+}
+
+// uncovered returns the parts of r that no range of pieces covers, in
+// ascending order.
+func uncovered(r Range, pieces []Range) []Range {
+	var in []Range
+	for _, p := range pieces {
+		if lo, hi := max(r.Base, p.Base), min(r.End(), p.End()); lo < hi {
+			in = append(in, Range{lo, hi - lo})
+		}
+	}
+	slices.SortFunc(in, func(a, b Range) int { return cmp.Compare(a.Base, b.Base) })
+	var gaps []Range
+	at := r.Base
+	for _, p := range in {
+		if p.Base > at {
+			gaps = append(gaps, Range{at, p.Base - at})
+		}
+		at = max(at, p.End())
+	}
+	if at < r.End() {
+		gaps = append(gaps, Range{at, r.End() - at})
+	}
+	return gaps
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,5 +171,36 @@ func TestFormatCPUList(t *testing.T) {
 		if got := FormatCPUList(c.in); got != c.want {
 			t.Errorf("FormatCPUList(%v) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+func TestUncovered(t *testing.T) {
+	r := Range{0x1000, 0x9000} // 0x1000-0xa000
+	got := uncovered(r, []Range{{0x3000, 0x1000}, {0x0, 0x2000}, {0x3800, 0x1000}, {0x8000, 0x10000}})
+	want := []Range{{0x2000, 0x1000}, {0x4800, 0x3800}}
+	if !slices.Equal(got, want) {
+		t.Errorf("uncovered = %v, want %v", got, want)
+	}
+	if got := uncovered(r, []Range{{0, 0x10000}}); len(got) != 0 {
+		t.Errorf("fully covered: %v", got)
+	}
+	if got := uncovered(r, nil); !slices.Equal(got, []Range{r}) {
+		t.Errorf("no pieces: %v", got)
+	}
+}
+
+func TestTopologyUncoveredRAMGoesToNode0(t *testing.T) {
+	k := loadMachine(t, "q35-numa2")
+	extra := Range{0x200000000, 0x100000} // RAM no SRAT range covers
+	k.RAM = append(k.RAM, extra)
+	topo := &acpiTopology{}
+	if err := topo.Init(k); err != nil {
+		t.Fatal(err)
+	}
+	if n0 := topo.Nodes()[0]; !slices.Contains(n0.Memory, extra) {
+		t.Errorf("node 0 memory %v lacks the uncovered range %v", n0.Memory, extra)
+	}
+	if !strings.Contains(strings.Join(k.Warnings, "\n"), "not fully covered") {
+		t.Errorf("no warning: %q", k.Warnings)
 	}
 }
