@@ -90,30 +90,44 @@ func measurePIT() uint64 {
 	outb(pitCommand, pitCh0Mode2)
 	outb(pitChannel0, 0) // reload value 0 means 65536
 	outb(pitChannel0, 0)
+	read := func() uint64 { return uint64(readPIT()) }
+	elapsed := func(prev, cur uint64) uint64 { return pitElapsed(uint16(prev), uint16(cur)) }
+	dtsc, ticks, ok := countTSC(read, elapsed, calibrationTicks)
+	if !ok {
+		return 0
+	}
+	return tscHz(dtsc, ticks)
+}
 
+// countTSC counts TSC ticks while a reference counter advances want ticks:
+// it waits for the counter to change, so counting starts on a tick edge,
+// then reads it until want ticks have passed; elapsed turns two readings
+// into ticks (a down-counter, a wrap). It returns the TSC ticks and the
+// reference ticks counted, or ok false when the reference did not count
+// within calibrationTimeout TSC ticks.
+func countTSC(read func() uint64, elapsed func(prev, cur uint64) uint64, want uint64) (dtsc, ticks uint64, ok bool) {
 	start := rdtsc()
-	prev := readPIT()
+	prev := read()
 	for {
-		c := readPIT()
+		c := read()
 		if c != prev {
 			prev = c
 			break
 		}
 		if rdtsc()-start > calibrationTimeout {
-			return 0
+			return 0, 0, false
 		}
 	}
 	t0 := rdtsc()
-	var ticks uint64
-	for ticks < calibrationTicks {
-		c := readPIT()
-		ticks += pitElapsed(prev, c)
+	for ticks < want {
+		c := read()
+		ticks += elapsed(prev, c)
 		prev = c
 		if rdtsc()-start > calibrationTimeout {
-			return 0
+			return 0, 0, false
 		}
 	}
-	return tscHz(rdtsc()-t0, ticks)
+	return rdtsc() - t0, ticks, true
 }
 
 func readPIT() uint16 {

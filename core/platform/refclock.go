@@ -77,24 +77,12 @@ func measureHPET(h *acpi.HPET) (uint64, error) {
 		*reg(hpetConfig) |= hpetEnable
 	}
 	want := uint64(calibrationWindow.Nanoseconds()) * 1_000_000 / period
-	c0, t0 := *reg(hpetCounter), rdtsc()
-	for *reg(hpetCounter) == c0 {
-		if rdtsc()-t0 > calibrationTimeout {
-			return 0, fmt.Errorf("HPET counter does not count")
-		}
+	read := func() uint64 { return *reg(hpetCounter) }
+	dtsc, ticks, ok := countTSC(read, func(prev, cur uint64) uint64 { return cur - prev }, want)
+	if !ok {
+		return 0, fmt.Errorf("HPET counter does not count")
 	}
-	c0, t0 = *reg(hpetCounter), rdtsc()
-	var c1 uint64
-	for {
-		c1 = *reg(hpetCounter)
-		if c1-c0 >= want {
-			break
-		}
-		if rdtsc()-t0 > calibrationTimeout {
-			return 0, fmt.Errorf("HPET counter stalled")
-		}
-	}
-	return scaleHz(rdtsc()-t0, c1-c0, period), nil
+	return scaleHz(dtsc, ticks, period), nil
 }
 
 func measurePMTimer(f *acpi.FADT) (uint64, error) {
@@ -106,23 +94,15 @@ func measurePMTimer(f *acpi.FADT) (uint64, error) {
 	if f.PMTimer32() {
 		mask = ^uint32(0)
 	}
-	want := uint32(uint64(pmTimerHz) * uint64(calibrationWindow) / uint64(time.Second))
-	p0, t0 := inl(port)&mask, rdtsc()
-	for inl(port)&mask == p0 {
-		if rdtsc()-t0 > calibrationTimeout {
-			return 0, fmt.Errorf("PM timer does not count")
-		}
-	}
-	p0, t0 = inl(port)&mask, rdtsc()
-	var ticks uint32
-	for ticks < want {
-		ticks = (inl(port) - p0) & mask
-		if rdtsc()-t0 > calibrationTimeout {
-			return 0, fmt.Errorf("PM timer stalled")
-		}
+	want := uint64(pmTimerHz) * uint64(calibrationWindow) / uint64(time.Second)
+	read := func() uint64 { return uint64(inl(port) & mask) }
+	elapsed := func(prev, cur uint64) uint64 { return uint64((uint32(cur) - uint32(prev)) & mask) }
+	dtsc, ticks, ok := countTSC(read, elapsed, want)
+	if !ok {
+		return 0, fmt.Errorf("PM timer does not count")
 	}
 	// femtoseconds per PM timer tick: 1e15 / 3579545
-	return scaleHz(rdtsc()-t0, uint64(ticks), 1_000_000_000_000_000/pmTimerHz), nil
+	return scaleHz(dtsc, ticks, 1_000_000_000_000_000/pmTimerHz), nil
 }
 
 // KVM paravirtual clock (Linux Documentation/virt/kvm/x86/cpuid.rst and
