@@ -34,9 +34,8 @@ var (
 	ktestErr  error
 )
 
-// ktestKernel returns the configs/ktest kernel, ELF or ISO, building both
-// once per test binary (with AERO_KTEST_ELF set, that ELF and no ISO).
-func ktestKernel(t *testing.T, iso bool) string {
+// needQEMU skips boot tests under -short or without QEMU.
+func needQEMU(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no boot tests")
@@ -44,6 +43,13 @@ func ktestKernel(t *testing.T, iso bool) string {
 	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
 		t.Skip("no " + qemu.DefaultBinary)
 	}
+}
+
+// ktestKernel returns the configs/ktest kernel, ELF or ISO, building both
+// once per test binary (with AERO_KTEST_ELF set, that ELF and no ISO).
+func ktestKernel(t *testing.T, iso bool) string {
+	t.Helper()
+	needQEMU(t)
 	if elf := os.Getenv("AERO_KTEST_ELF"); elf != "" {
 		if iso {
 			t.Skip("AERO_KTEST_ELF is set: no ISO")
@@ -195,7 +201,7 @@ func TestBootPanic(t *testing.T) {
 // runs after the summary, uses every CPU at once, and its return ends QEMU
 // with success.
 func TestBootHRTEntry(t *testing.T) {
-	ktestKernel(t, false) // the same preconditions
+	needQEMU(t)
 	if os.Getenv("AERO_GO") == "" {
 		t.Skip("AERO_GO is not set")
 	}
