@@ -33,7 +33,7 @@ const Version = "0.1"
 // which prints its stack on the console and exits with a failing status.
 func Boot(entry func()) {
 	start := time.Now()
-	k, err := bring()
+	k, err := bringUpMachine()
 	if err != nil {
 		panic(err)
 	}
@@ -69,8 +69,10 @@ var running *Kernel
 // Running returns the kernel Boot brought up (nil before).
 func Running() *Kernel { return running }
 
-// bring discovers the machine, starts the CPUs and chooses the modules.
-func bring() (*Kernel, error) {
+// bringUpMachine discovers the machine (boot information, command line,
+// ACPI), recalibrates the clock, starts the CPUs and chooses and
+// initialises the modules: the Kernel that Boot runs.
+func bringUpMachine() (*Kernel, error) {
 	k := &Kernel{}
 	warn := func(format string, args ...any) {
 		k.Warnings = append(k.Warnings, fmt.Sprintf(format, args...))

@@ -6,7 +6,7 @@ import "io"
 type CPU struct {
 	Index  int    // 0 is the boot processor; the order CPUs came up in
 	APICID uint32 // local APIC ID
-	Node   int    // NUMA node (index into Topology.Nodes)
+	Node   int    // NUMA node (index into Topology.Nodes): Boot sets it from Topology.NodeOf
 }
 
 // Range is a range of physical memory: [Base, Base+Size).
@@ -82,16 +82,45 @@ type Scheduler interface {
 	Module
 }
 
-// Console is the kernel's text console.
+// Console is the kernel's text console: every byte of kernel output goes to
+// it once its Init has returned, and the bytes its device receives are the
+// kernel's console input (Kernel.Input).
+//
+// Output: PutByte receives each byte of kernel output, unchanged — fmt and
+// os.Stdout/Stderr, print and println, panics and their stack traces (a
+// line ends with '\n' alone; a serial console adds the CR). Before Init,
+// and for good once the console's own output path faults or prints, output
+// goes to COM1 instead (see "The console" in the package documentation).
+// Core calls PutByte with interrupts off and from one CPU at a time, from
+// wherever the runtime prints: a goroutine, the system stack with runtime
+// locks held, a dying runtime. So PutByte and all it calls must be
+// //go:nosplit, must not allocate, must not take a lock that can block
+// (sync.Mutex, channels) or wait for an interrupt or a goroutine, and must
+// not print. Output through such a path is crash-safe: a panic's trace
+// reaches the console.
+//
+// Input: Boot calls StartInput once, after Init; the console then passes
+// every byte its device receives to deliver, in order, from a goroutine of
+// its own (for COM1, the interrupt dispatch goroutine; never interrupt
+// context). deliver copies the bytes and never blocks. A console without
+// input returns ErrNoInput.
 type Console interface {
 	Module
-	io.Writer
+	PutByte(c byte)
+	StartInput(deliver func(p []byte)) error
 }
 
-// Clock is the kernel's time source.
+// Clock is the kernel's time source: once its Init has returned, the Go
+// runtime's time (goos.Nanotime: time.Now, time.Sleep, timers) is the
+// clock's Nanotime, shifted by core so that time goes on from where the
+// previous clock left it (never back, never a jump).
 type Clock interface {
 	Module
-	// Nanotime is monotonic nanoseconds since boot.
+	// Nanotime is monotonic nanoseconds. The runtime calls it from
+	// everywhere: nosplit code, the system stack with runtime locks
+	// held, every CPU at once. So Nanotime and all it calls must be
+	// //go:nosplit, must not allocate, lock, block or print, and must
+	// not call time.Now or anything else that reads the runtime's time.
 	Nanotime() int64
 	// Hz is the frequency of the underlying counter, 0 if unknown.
 	Hz() uint64

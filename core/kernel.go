@@ -33,6 +33,9 @@ type Kernel struct {
 	NICs      []NIC
 	Blocks    []BlockDevice
 
+	// Input is the console's input (nil when the console has none).
+	Input *ConsoleInput
+
 	// Warnings are problems met during boot that did not stop it (bad
 	// ACPI tables, CPUs that did not start, ...). Boot prints them.
 	Warnings []string
@@ -78,6 +81,9 @@ func (k *Kernel) chooseModules() error {
 		}
 		k.setModule(kind, m)
 		if err := m.Init(k); err != nil {
+			return &ModuleError{Kind: kind, Name: name, Err: err}
+		}
+		if err := k.adopt(kind, m); err != nil {
 			return &ModuleError{Kind: kind, Name: name, Err: err}
 		}
 	}

@@ -88,9 +88,10 @@ func (fakeClock) Reference() string  { return "pit" }
 
 type fakeConsole struct{}
 
-func (fakeConsole) Name() string                { return DefaultName }
-func (fakeConsole) Init(*Kernel) error          { return nil }
-func (fakeConsole) Write(p []byte) (int, error) { return len(p), nil }
+func (fakeConsole) Name() string                    { return DefaultName }
+func (fakeConsole) Init(*Kernel) error              { return nil }
+func (fakeConsole) PutByte(byte)                    {}
+func (fakeConsole) StartInput(func(p []byte)) error { return ErrNoInput }
 
 func TestSummaryLines(t *testing.T) {
 	k := loadMachine(t, "q35-numa3")

@@ -19,11 +19,6 @@ func (t *acpiTopology) Init(k *Kernel) error {
 	nodes, dist, warnings := buildTopology(k)
 	t.nodes, t.dist = nodes, dist
 	k.Warnings = append(k.Warnings, warnings...)
-	for _, n := range nodes {
-		for _, c := range n.CPUs {
-			k.CPUs[c].Node = n.ID
-		}
-	}
 	return nil
 }
 

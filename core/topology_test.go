@@ -93,6 +93,9 @@ func checkTopology(t *testing.T, k *Kernel, want []wantNode) {
 	if err := topo.Init(k); err != nil {
 		t.Fatal(err)
 	}
+	if err := k.adopt(KindTopology, topo); err != nil {
+		t.Fatal(err)
+	}
 	nodes := topo.Nodes()
 	if len(nodes) != len(want) {
 		t.Fatalf("%d nodes, want %d: %+v", len(nodes), len(want), nodes)

@@ -18,11 +18,77 @@ var (
 	clockRef = "none"
 )
 
+// The runtime's time (goos.Nanotime, nanotime below) is the TSC until
+// SetClock installs another source; from then on it is that source, shifted
+// so that time goes on from where it was (see SetClock).
+
+// TimeSource is a clock the runtime's time can come from.
+//
+// Nanotime returns nanoseconds, monotonic (never smaller than a value it
+// returned before, on any CPU). The runtime calls it from everywhere: from
+// nosplit code, on the system stack with runtime locks held, inside the
+// scheduler and the timer code, on every CPU at once. So Nanotime and
+// everything it calls must be nosplit (the linker does not check calls
+// through an interface), must not allocate, lock, block, print or call
+// into the runtime (time.Now, which calls it back).
+type TimeSource interface {
+	Nanotime() int64
+}
+
+// clockState is an installed source: its reading plus offset, but never
+// below floor (what the previous clock said when this one took over).
+// Immutable once published, so one pointer store switches clocks.
+type clockState struct {
+	src    TimeSource
+	offset int64
+	floor  int64
+}
+
+// clock is nil while the runtime's time is the TSC.
+var clock *clockState
+
 //go:linkname nanotime runtime/goos.Nanotime
 //go:nosplit
 func nanotime() int64 {
+	c := clock
+	if c == nil {
+		return TSCNanotime()
+	}
+	t := c.src.Nanotime() + c.offset
+	if t < c.floor {
+		// Another CPU read the previous clock an instant before the
+		// switch; do not go back behind it.
+		return c.floor
+	}
+	return t
+}
+
+// TSCNanotime is the calibrated TSC in nanoseconds since boot: the default
+// clock, and a base for clocks built on it. It keeps the TimeSource rules.
+//
+//go:nosplit
+func TSCNanotime() int64 {
 	return scale.nanoseconds(rdtsc())
 }
+
+// SetClock makes src the runtime's time from now on, continuous with the
+// time before: src's readings are shifted by what the previous clock said
+// at the switch minus what src said, so neither a jump forward nor one back
+// is seen (time then advances at src's rate). nil goes back to the TSC,
+// continuous the same way.
+func SetClock(src TimeSource) {
+	if src == nil {
+		src = tscSource{}
+	}
+	now := nanotime()
+	clock = &clockState{src: src, offset: now - src.Nanotime(), floor: now}
+}
+
+// tscSource is the TSC as a TimeSource.
+type tscSource struct{}
+
+//go:nosplit
+func (tscSource) Nanotime() int64 { return TSCNanotime() }
 
 // TSCFrequency returns the calibrated TSC frequency in Hz, 0 when no
 // reference timer was found.
@@ -48,7 +114,7 @@ func setTSC(hz uint64, ref string) {
 	tscFreq, clockRef = hz, ref
 	// Keep tamago's own clock (CPU.GetTime, CPU.SetAlarm) in step.
 	CPU.TimerMultiplier = 1e9 / float64(hz)
-	CPU.SetTime(nanotime())
+	CPU.SetTime(TSCNanotime())
 }
 
 // calibrateClock measures the TSC against the PIT at Hwinit1, before ACPI
