@@ -1,0 +1,79 @@
+//go:build tamago && amd64
+
+// Package capture is a test Console that proves the console seam: linking
+// it (a config's "console capture") makes it the kernel console, and it
+// shows the host what it captured by writing every line of kernel output
+// it receives to COM1 with the prefix Marker. A line that reaches the host
+// without the prefix did not go through the console. Its input side is
+// COM1's receive, as the default console's.
+//
+// Output is captured a line at a time into a fixed buffer, inside
+// PutByte's rules (nosplit, no allocation, no locks: core calls it from
+// one CPU at a time with interrupts off); a line longer than the buffer is
+// written in pieces, each marked.
+package capture
+
+import (
+	"sync/atomic"
+
+	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/platform"
+)
+
+// Name is the console's name in configs and on the command line.
+const Name = "capture"
+
+// Marker starts every line the console passes on to COM1.
+const Marker = "capture| "
+
+func init() {
+	core.RegisterConsole(Name, func() core.Console { return &Console{} })
+}
+
+// Console captures kernel output; see the package documentation.
+type Console struct {
+	line  [200]byte
+	n     int
+	bytes atomic.Uint64 // output bytes captured
+	input atomic.Uint64 // input bytes received
+}
+
+func (c *Console) Name() string            { return Name }
+func (c *Console) Init(*core.Kernel) error { return nil }
+
+// PutByte captures c; at the end of a line (or a full buffer) it writes the
+// line to COM1 behind Marker.
+//
+//go:nosplit
+func (c *Console) PutByte(b byte) {
+	c.bytes.Add(1)
+	if b != '\n' {
+		c.line[c.n] = b
+		c.n++
+		if c.n < len(c.line) {
+			return
+		}
+	}
+	for i := 0; i < len(Marker); i++ {
+		platform.COM1Write(Marker[i])
+	}
+	for i := 0; i < c.n; i++ {
+		platform.COM1Write(c.line[i])
+	}
+	platform.COM1Write('\n')
+	c.n = 0
+}
+
+// StartInput receives on COM1 and counts what it passes on.
+func (c *Console) StartInput(deliver func(p []byte)) error {
+	return platform.ReceiveCOM1(func(p []byte) {
+		c.input.Add(uint64(len(p)))
+		deliver(p)
+	})
+}
+
+// Captured returns how many output bytes the console received.
+func (c *Console) Captured() uint64 { return c.bytes.Load() }
+
+// Received returns how many input bytes the console passed on.
+func (c *Console) Received() uint64 { return c.input.Load() }

@@ -1,0 +1,72 @@
+//go:build tamago && amd64
+
+// Package seamtest is the HRT entry of configs/seamtest, the kernel that
+// proves the console and clock seams on a booted machine (qemu's
+// seams_test.go reads what it prints). Its config links the test console
+// (capture) and the test clock (fastclock); Main then shows, in one boot:
+//
+//   - fmt.Println and println output reaching the chosen console;
+//   - time.Sleep(time.Second) between two lines, for the host to time;
+//   - bytes the host sends on the serial line arriving on the console's
+//     input (Kernel.Input), echoed back in a line;
+//   - a panic: its message and stack trace reaching the console.
+package seamtest
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/aerokernel/aero/core"
+)
+
+// inputWait bounds the wait for the host's line, in kernel time (which the
+// test clock runs fast).
+const inputWait = 2 * time.Minute
+
+// Main runs the checks above and ends in a panic.
+func Main() {
+	k := core.Running()
+	fmt.Printf("seamtest: fmt.Println reaches console=%s clock=%s\n", k.Console.Name(), k.Clock.Name())
+	println("seamtest: println reaches the console too")
+
+	fmt.Println("seamtest: sleep-start")
+	start := time.Now()
+	time.Sleep(time.Second)
+	fmt.Printf("seamtest: sleep-end kernel=%d\n", time.Since(start).Nanoseconds())
+
+	if k.Input == nil {
+		panic("seamtest: the console has no input")
+	}
+	fmt.Println("seamtest: waiting for a line of input")
+	line, err := readLine(k.Input, inputWait)
+	if err != nil {
+		panic("seamtest: " + err.Error())
+	}
+	fmt.Printf("seamtest: input %q received=%d dropped=%d\n", line, k.Input.Received(), k.Input.Dropped())
+
+	panic("seamtest: the panic the console must capture")
+}
+
+// readLine reads bytes from in up to a '\n' or '\r' (not included).
+func readLine(in *core.ConsoleInput, timeout time.Duration) (string, error) {
+	got := make(chan string, 1)
+	go func() {
+		var line []byte
+		p := make([]byte, 64)
+		for {
+			n, _ := in.Read(p)
+			line = append(line, p[:n]...)
+			if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+				got <- string(line[:i])
+				return
+			}
+		}
+	}()
+	select {
+	case l := <-got:
+		return l, nil
+	case <-time.After(timeout):
+		return "", fmt.Errorf("no line of input within %v", timeout)
+	}
+}
