@@ -50,6 +50,7 @@ type VM struct {
 	stderr  []string
 	cursor  int // Expect searches lines from here
 	echo    io.Writer
+	stdin   io.WriteCloser // QEMU's stdin: the serial console's input
 }
 
 // Start runs QEMU for opts. The context ends QEMU when it is cancelled.
@@ -171,6 +172,11 @@ func launch(ctx context.Context, opts Options, echo io.Writer) (*VM, error) {
 		cancel()
 		return nil, err
 	}
+	stdin, err := cmd.StdinPipe() // the serial console's input (WriteSerial)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	vm := &VM{
 		Command: append([]string{opts.binary()}, args...),
 		Accel:   opts.Accel,
@@ -179,6 +185,7 @@ func launch(ctx context.Context, opts Options, echo io.Writer) (*VM, error) {
 		done:    make(chan struct{}),
 		changed: make(chan struct{}),
 		echo:    echo,
+		stdin:   stdin,
 	}
 	if vm.Accel == "" {
 		vm.Accel = AccelTCG
