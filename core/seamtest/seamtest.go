@@ -10,6 +10,10 @@
 //   - bytes the host sends on the serial line arriving on the console's
 //     input (Kernel.Input), echoed back in a line;
 //   - a panic: its message and stack trace reaching the console.
+//
+// With capture=fault on the command line it instead makes the console
+// fault (see package capture) and prints one more line, which must reach
+// COM1 without the console.
 package seamtest
 
 import (
@@ -18,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/seamtest/capture"
 )
 
 // inputWait bounds the wait for the host's line, in kernel time (which the
@@ -29,6 +34,13 @@ func Main() {
 	k := core.Running()
 	fmt.Printf("seamtest: fmt.Println reaches console=%s clock=%s\n", k.Console.Name(), k.Clock.Name())
 	println("seamtest: println reaches the console too")
+	if k.Cmdline.String("capture", "") == "fault" {
+		// The capture console faults on this line: what follows must
+		// reach COM1 without it.
+		fmt.Println(capture.FaultLine)
+		fmt.Println("seamtest: still running after the console faulted")
+		return
+	}
 
 	fmt.Println("seamtest: sleep-start")
 	start := time.Now()

@@ -11,9 +11,15 @@
 // PutByte's rules (nosplit, no allocation, no locks: core calls it from
 // one CPU at a time with interrupts off); a line longer than the buffer is
 // written in pieces, each marked.
+//
+// With capture=fault on the command line the console breaks its contract
+// on purpose: at the end of a line starting with FaultLine it reads
+// address 0 (unmapped), to show core's fallback: output goes back to COM1,
+// unmarked, and the fault's panic is seen there.
 package capture
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/aerokernel/aero/core"
@@ -26,6 +32,9 @@ const Name = "capture"
 // Marker starts every line the console passes on to COM1.
 const Marker = "capture| "
 
+// FaultLine starts the line that makes the console fault (capture=fault).
+const FaultLine = "seamtest: fault the console"
+
 func init() {
 	core.RegisterConsole(Name, func() core.Console { return &Console{} })
 }
@@ -34,12 +43,22 @@ func init() {
 type Console struct {
 	line  [200]byte
 	n     int
+	fault bool          // capture=fault
 	bytes atomic.Uint64 // output bytes captured
 	input atomic.Uint64 // input bytes received
 }
 
-func (c *Console) Name() string            { return Name }
-func (c *Console) Init(*core.Kernel) error { return nil }
+func (c *Console) Name() string { return Name }
+func (c *Console) Init(k *core.Kernel) error {
+	switch v := k.Cmdline.String("capture", ""); v {
+	case "":
+	case "fault":
+		c.fault = true
+	default:
+		return fmt.Errorf("capture=%s: the only setting is capture=fault", v)
+	}
+	return nil
+}
 
 // PutByte captures c; at the end of a line (or a full buffer) it writes the
 // line to COM1 behind Marker.
@@ -61,7 +80,29 @@ func (c *Console) PutByte(b byte) {
 		platform.COM1Write(c.line[i])
 	}
 	platform.COM1Write('\n')
+	if c.fault && c.startsWith(FaultLine) {
+		faultSink = *unmapped
+	}
 	c.n = 0
+}
+
+// unmapped points at page 0, which Aero leaves unmapped.
+var (
+	unmapped  *byte
+	faultSink byte
+)
+
+//go:nosplit
+func (c *Console) startsWith(s string) bool {
+	if c.n < len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c.line[i] != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // StartInput receives on COM1 and counts what it passes on.

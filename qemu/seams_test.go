@@ -1,0 +1,143 @@
+package qemu_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aerokernel/aero/qemu"
+	"github.com/aerokernel/aero/qemu/qemutest"
+)
+
+var (
+	seamOnce sync.Once
+	seamELF  string
+	seamErr  error
+)
+
+// seamKernel builds configs/seamtest once per test binary.
+func seamKernel(t *testing.T) string {
+	t.Helper()
+	needQEMU(t)
+	if os.Getenv("AERO_GO") == "" {
+		t.Skip("AERO_GO is not set")
+	}
+	seamOnce.Do(func() {
+		out, err := os.MkdirTemp("", "aero-seam-test-")
+		if err != nil {
+			seamErr = err
+			return
+		}
+		cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/seamtest", "-o", out)
+		cmd.Dir = ".."
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			seamErr = fmt.Errorf("aero-image build -config configs/seamtest: %v\n%s", err, msg)
+			return
+		}
+		seamELF = filepath.Join(out, "seamtest.elf")
+	})
+	if seamErr != nil {
+		t.Fatal(seamErr)
+	}
+	return seamELF
+}
+
+// captureMarker starts every line the test console (core/seamtest/capture)
+// passes on to COM1: a line without it did not go through the console.
+const captureMarker = "capture| "
+
+// TestBootSeams boots configs/seamtest once — the capture console, the
+// clock at twice real time, core/seamtest.Main as the entry — and checks
+// that the chosen Console and Clock are what the machine uses:
+//   - every line of kernel output, the boot summary, fmt.Println, println
+//     and a panic's message and stack trace, reached the capture console;
+//   - a line typed on the serial line reached the console's input;
+//   - time.Sleep(time.Second) took 0.5 s ± 10% by the host's clock.
+func TestBootSeams(t *testing.T) {
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "1G", Kernel: seamKernel(t)})
+	m := `^` + strings.ReplaceAll(captureMarker, "|", `\|`)
+
+	boot, _ := vm.Expect(m+`aero: boot `, bootTimeout)
+	b, err := qemu.ParseBootLine(strings.TrimPrefix(boot.Text, captureMarker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Fields["console"] != "capture" || b.Clock != "fast2x" {
+		t.Errorf("boot line names console=%s clock=%s, want console=capture clock=fast2x@...", b.Fields["console"], b.Clock)
+	}
+
+	vm.Expect(m+`seamtest: fmt\.Println reaches console=capture clock=fast$`, bootTimeout)
+	vm.Expect(m+`seamtest: println reaches the console too$`, bootTimeout)
+
+	start, _ := vm.Expect(m+`seamtest: sleep-start$`, bootTimeout)
+	end, sm := vm.Expect(m+`seamtest: sleep-end kernel=(\d+)$`, bootTimeout)
+	host := end.Time.Sub(start.Time)
+	kernel, _ := strconv.ParseInt(sm[1], 10, 64)
+	ratio := host.Seconds() / time.Duration(kernel).Seconds()
+	t.Logf("time.Sleep(1s) on the 2x clock: host saw %v, kernel measured %v (host/kernel %.3f)", host, time.Duration(kernel), ratio)
+	if host < 450*time.Millisecond || host > 550*time.Millisecond {
+		t.Errorf("host clock: time.Sleep(1s) took %v, want 0.5 s ± 10%% (the clock runs at twice real time)", host)
+	}
+	if kernel < int64(time.Second) {
+		t.Errorf("kernel clock: time.Sleep(1s) took %v, less than it asked for", time.Duration(kernel))
+	}
+
+	vm.Expect(m+`seamtest: waiting for a line of input$`, bootTimeout)
+	const typed = "ping from the host 42"
+	vm.Send(typed + "\n")
+	_, in := vm.Expect(m+`seamtest: input "(.*)" received=(\d+) dropped=(\d+)$`, bootTimeout)
+	if in[1] != typed || in[3] != "0" {
+		t.Errorf("the kernel read %q (dropped %s), want %q with nothing dropped", in[1], in[3], typed)
+	}
+
+	vm.Expect(m+`panic: seamtest: the panic the console must capture$`, bootTimeout)
+	vm.Expect(m+`goroutine \d+ \[running\]:$`, 30*time.Second)
+	vm.Expect(m+`github\.com/aerokernel/aero/core/seamtest\.Main\(\)$`, 30*time.Second)
+	vm.Expect(m+`github\.com/aerokernel/aero/core\.Boot\(`, 30*time.Second)
+	if code := vm.WaitExit(bootTimeout); code == 0 {
+		t.Errorf("isa-debug-exit code 0 after a panic, want a failing one")
+	}
+
+	var missed []string
+	for _, l := range vm.Lines() {
+		if !strings.HasPrefix(l.Text, captureMarker) {
+			missed = append(missed, l.Text)
+		}
+	}
+	if len(missed) > 0 {
+		t.Errorf("%d serial lines did not go through the console:\n\t%s", len(missed), strings.Join(missed, "\n\t"))
+	}
+}
+
+// TestBootConsoleFault boots configs/seamtest with capture=fault: the
+// capture console faults in its own output path (it reads address 0) at
+// the end of a line, and core must fall back to COM1 for good, so the
+// fault's exception and panic reach the host unmarked and the machine
+// exits failing.
+func TestBootConsoleFault(t *testing.T) {
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "1G", Kernel: seamKernel(t), Append: "capture=fault"})
+	m := `^` + strings.ReplaceAll(captureMarker, "|", `\|`)
+	vm.Expect(m+`seamtest: fault the console$`, bootTimeout)
+	note, _ := vm.Expect(`^aero: the console's output path faulted or printed; output continues on COM1$`, 30*time.Second)
+	vm.Expect(`^exception: vector 14\b`, 30*time.Second) // #PF
+	vm.Expect(`^panic: unhandled exception$`, 30*time.Second)
+	vm.Expect(`^goroutine \d+ .*\[running\]:$`, 30*time.Second)
+	if code := vm.WaitExit(bootTimeout); code == 0 {
+		t.Errorf("isa-debug-exit code 0 after the console faulted, want a failing one")
+	}
+	after := false
+	for _, l := range vm.Lines() {
+		if l.Text == note.Text {
+			after = true
+		}
+		if after && strings.HasPrefix(l.Text, captureMarker) {
+			t.Errorf("a line still went through the faulted console: %q", l.Text)
+		}
+	}
+}
