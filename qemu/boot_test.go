@@ -1,7 +1,6 @@
 package qemu_test
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,16 +62,8 @@ func ktestKernel(t *testing.T, iso bool) string {
 		t.Skip("AERO_GO is not set (make test sets it to the GOOS=tamago go), nor AERO_KTEST_ELF")
 	}
 	ktestOnce.Do(func() {
-		out, err := os.MkdirTemp("", "aero-boot-test-")
-		if err != nil {
-			ktestErr = err
-			return
-		}
-		cmd := exec.Command("go", "run", "./image/cmd/aero-image", "iso", "-config", "configs/ktest", "-o", out)
-		cmd.Dir = ".."
-		msg, err := cmd.CombinedOutput()
-		if err != nil {
-			ktestErr = fmt.Errorf("aero-image iso -config configs/ktest: %v\n%s", err, msg)
+		var out string
+		if out, ktestErr = buildImage("iso", "configs/ktest"); ktestErr != nil {
 			return
 		}
 		ktestELF = filepath.Join(out, "aero-ktest.elf")

@@ -29,18 +29,10 @@ func seamKernel(t *testing.T) string {
 		t.Skip("AERO_GO is not set")
 	}
 	seamOnce.Do(func() {
-		out, err := os.MkdirTemp("", "aero-seam-test-")
-		if err != nil {
-			seamErr = err
-			return
+		var out string
+		if out, seamErr = buildImage("build", "configs/seamtest"); seamErr == nil {
+			seamELF = filepath.Join(out, "seamtest.elf")
 		}
-		cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/seamtest", "-o", out)
-		cmd.Dir = ".."
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			seamErr = fmt.Errorf("aero-image build -config configs/seamtest: %v\n%s", err, msg)
-			return
-		}
-		seamELF = filepath.Join(out, "seamtest.elf")
 	})
 	if seamErr != nil {
 		t.Fatal(seamErr)
@@ -140,4 +132,19 @@ func TestBootConsoleFault(t *testing.T) {
 			t.Errorf("a line still went through the faulted console: %q", l.Text)
 		}
 	}
+}
+
+// buildImage runs aero-image verb (build or iso) for config, relative to
+// the tree's root, into a new temporary directory, and returns it.
+func buildImage(verb, config string) (string, error) {
+	out, err := os.MkdirTemp("", "aero-boot-test-")
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "run", "./image/cmd/aero-image", verb, "-config", config, "-o", out)
+	cmd.Dir = ".."
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("aero-image %s -config %s: %v\n%s", verb, config, err, msg)
+	}
+	return out, nil
 }
