@@ -14,7 +14,7 @@
 // core's own "default"; with none it uses core's default; with two or more it
 // stops and names them (a kernel links one module per kind; the image tool's
 // configs enforce that). The kernel command line can name one explicitly:
-// sched=NAME, memory=NAME, topology=NAME, console=NAME.
+// sched=NAME, memory=NAME, topology=NAME, console=NAME, clock=NAME.
 //
 // # Core's defaults
 //
@@ -26,10 +26,60 @@
 //   - Memory: the Go heap; Alloc ignores the node (no node-local placement).
 //   - Scheduler: the Go runtime's own, one M per CPU (no policy to swap in
 //     below the goroutine scheduler).
-//   - Console: the raw COM1 16550 UART, polled, output only.
+//   - Console: the COM1 16550 UART: output polled, input by interrupt
+//     (ISA IRQ 4 through the I/O APIC; no input without one).
 //   - Clock: the TSC, calibrated at boot against the PIT, then against the
 //     HPET or the ACPI PM timer when ACPI lists one (a KVM pvclock's
 //     frequency when running on KVM).
+//
+// # What core wires itself
+//
+// Once a module's Init has returned, core makes it what the machine uses,
+// rather than trusting each implementation to:
+//   - Topology: every Kernel.CPUs[i].Node is set from NodeOf(i) (a node out
+//     of range stops Boot with a ModuleError).
+//   - Clock: the Go runtime's time (goos.Nanotime, so time.Now, time.Sleep
+//     and every timer) is the clock's Nanotime from then on, shifted so
+//     that it goes on from what the previous clock said: neither a jump
+//     nor a step back at the switch (readers on other CPUs at the instant
+//     of the switch are held at the old value). The default clock, the
+//     TSC, is the runtime's time from the start, so choosing it switches
+//     nothing.
+//   - Console: every byte of kernel output goes to its PutByte, and its
+//     input fills Kernel.Input.
+//
+// # The console
+//
+// All kernel output — fmt and os.Stdout/Stderr, print and println, panics
+// and the runtime's fatal errors with their stack traces — reaches the
+// machine a byte at a time (goos.Printk). Core sends each byte to the
+// chosen Console's PutByte, with two exceptions where COM1 gets it
+// instead: before the console's Init has returned (early boot, package
+// init, discovery), and, for good, once the console's own output path
+// re-enters the kernel's output on the CPU running it — it faulted (the
+// exception handler prints), panicked or printed. That is what "at a
+// crash" means: a console keeping its contract (see Console) is itself
+// crash-safe and also receives a dying runtime's panic and stack trace,
+// which the runtime prints on the system stack with its locks held; a
+// console breaking it hands the output, from the byte that re-entered on,
+// back to COM1 after the line "aero: the console's output path faulted or
+// printed; output continues on COM1". (A fault in PutByte leaves core's
+// console lock held and that CPU's interrupts off; if the panic is
+// recovered, the kernel goes on, printing on COM1.)
+//
+// Core calls PutByte with interrupts off on the calling CPU, from one CPU
+// at a time; so a console needs no locking of its own, and must not wait
+// for an interrupt.
+//
+// Input: after Init, Boot calls the console's StartInput with the deliver
+// function of a ConsoleInput, which becomes Kernel.Input. The console
+// passes every byte its device receives to deliver from its own receive
+// goroutine (COM1: the platform's interrupt dispatch goroutine, woken by
+// the UART's interrupt). ConsoleInput holds InputBufferSize bytes for a
+// reader (ConsoleInput.Read blocks until there are some); bytes that come
+// while it is full are dropped and counted (Dropped): receive never waits
+// for a reader. A console without input returns ErrNoInput, and
+// Kernel.Input stays nil (Boot warns).
 //
 // # Boot
 //

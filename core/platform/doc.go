@@ -11,15 +11,21 @@
 //     (BootSnapshot, for core/bootinfo) and sizes the Go heap region,
 //     goos.RamSize, from the memory map: the RAM around goos.RamStart, at
 //     most up to 3 GiB.
-//   - the runtime hooks: Printk (COM1), Nanotime (the TSC, calibrated
-//     against the PIT at Hwinit1 and, through Recalibrate, against the HPET,
-//     the ACPI PM timer or a KVM pvclock), Exit (isa-debug-exit), Wake (a
-//     nosplit IPI).
+//   - the runtime hooks: Printk (the console SetConsole installed, COM1
+//     before it and once the console's own path faults: see ConsoleSink),
+//     Nanotime (the TSC, calibrated against the PIT at Hwinit1 and, through
+//     Recalibrate, against the HPET, the ACPI PM timer or a KVM pvclock;
+//     or the TimeSource SetClock installed, kept continuous), Exit
+//     (isa-debug-exit), Wake (a nosplit IPI).
+//   - COM1: COM1Write (polled output, usable from a console's PutByte)
+//     and ReceiveCOM1 (interrupt-driven input).
 //   - StartCPUs: every processor by APIC ID, INIT-SIPI-SIPI through tamago's
 //     real-mode trampoline, each checked in before the next; the runtime's
 //     Ms then start on them (goos.Task).
-//   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
-//     through the I/O APICs the MADT lists, serviced in Go.
+//   - InitIOAPICs, Route, Mask, ISAToGSI: device interrupts through the
+//     I/O APICs the MADT lists; HandleInterrupt and ServeInterrupts: one
+//     dispatch goroutine calls each vector's handler and ends the
+//     interrupt.
 //
 // It only builds for GOOS=tamago with the build tag linkcpuinit.
 package platform
