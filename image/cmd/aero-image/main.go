@@ -26,7 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aerokernel/aero/image/build"
+	"github.com/aerokernel/aero/image/builder"
 	"github.com/aerokernel/aero/image/config"
 )
 
@@ -75,7 +75,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aero-image %s: unexpected arguments %q\n", cmd, fs.Args())
 		return 2
 	}
-	opts := build.Options{Config: findConfig(*cfg), Log: stderr}
+	opts := builder.Options{Config: findConfig(*cfg), Log: stderr}
 	if cmd != "list" {
 		opts.Out, opts.Go = *out, *goBin
 		if *tags != "" {
@@ -99,7 +99,7 @@ func findConfig(path string) string {
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
-	if root, err := build.FindRoot("."); err == nil {
+	if root, err := builder.FindRoot("."); err == nil {
 		if p := filepath.Join(root, path); fileExists(p) {
 			return p
 		}
@@ -112,16 +112,16 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func run(cmd string, opts build.Options, stdout io.Writer) error {
+func run(cmd string, opts builder.Options, stdout io.Writer) error {
 	switch cmd {
 	case "build":
-		r, err := build.Build(opts)
+		r, err := builder.Build(opts)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s (%d bytes)\n", r.ELF, r.Size)
 	case "iso":
-		r, iso, err := build.ISO(opts)
+		r, iso, err := builder.ISO(opts)
 		if err != nil {
 			return err
 		}
@@ -143,13 +143,13 @@ func list(cfgPath string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	root, err := build.FindRoot(filepath.Dir(cfgPath))
+	root, err := builder.FindRoot(filepath.Dir(cfgPath))
 	if err != nil {
-		if root, err = build.FindRoot("."); err != nil {
+		if root, err = builder.FindRoot("."); err != nil {
 			return err
 		}
 	}
-	reg, err := build.Registry(root, "")
+	reg, err := builder.Registry(root, "")
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"archive/zip"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aerokernel/aero/image/config"
 )
 
 // writeConfig writes a config into a temporary directory (tests pass the
@@ -115,7 +117,7 @@ func TestGrubConfig(t *testing.T) {
 		if tc.cmdline != "" {
 			body += "cmdline " + tc.cmdline + "\n"
 		}
-		c, err := parseForTest(writeConfig(t, body))
+		c, err := config.ParseFile(writeConfig(t, body))
 		if err != nil {
 			t.Fatal(err)
 		}

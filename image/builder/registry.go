@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"bufio"
@@ -95,7 +95,7 @@ func (n nameRef) resolve(consts map[string]map[string]string) (string, bool) {
 func modulePath(gomod string) (string, error) {
 	f, err := os.Open(gomod)
 	if err != nil {
-		return "", fmt.Errorf("build: %v", err)
+		return "", fmt.Errorf("builder: %v", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -112,7 +112,7 @@ func modulePath(gomod string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("build: %s has no module line", gomod)
+	return "", fmt.Errorf("builder: %s has no module line", gomod)
 }
 
 // scanModule parses the non-test Go files of the module at dir (import
@@ -155,7 +155,7 @@ func scanModule(dir, mod string, consts map[string]map[string]string) ([]found, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("build: scanning %s: %v", dir, err)
+		return nil, fmt.Errorf("builder: scanning %s: %v", dir, err)
 	}
 	return out, nil
 }
