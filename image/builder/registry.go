@@ -14,19 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aerokernel/aero/core/kind"
 	"github.com/aerokernel/aero/image/config"
 )
-
-// registerKinds maps core's Register functions to config kinds. (Clocks
-// are not chosen by configs: core picks one at boot.)
-var registerKinds = map[string]config.Kind{
-	"RegisterScheduler":   config.Scheduler,
-	"RegisterMemory":      config.Memory,
-	"RegisterTopology":    config.Topology,
-	"RegisterConsole":     config.Console,
-	"RegisterNICDriver":   config.NIC,
-	"RegisterBlockDriver": config.Block,
-}
 
 // Registry returns the modules a config can name: config.DefaultRegistry
 // plus every module the tree's packages register with core. It reads the
@@ -34,8 +24,9 @@ var registerKinds = map[string]config.Kind{
 // "" means the go on PATH) and records each call core.RegisterScheduler("rr",
 // ...) (and the other kinds' Register functions) whose name is a string
 // constant, as the module "rr" of that kind at the calling package's import
-// path. Test files, testdata, nested modules and build constraints are
-// ignored: a package counts if any of its files registers.
+// path; each kind's Register function is the one package kind's table
+// (core/kind) names. Test files, testdata, nested modules and build
+// constraints are ignored: a package counts if any of its files registers.
 func Registry(root, goBin string) (config.Registry, error) {
 	dirs, err := workModules(root, goBin)
 	if err != nil {
@@ -71,7 +62,7 @@ func Registry(root, goBin string) (config.Registry, error) {
 
 // found is one Register call.
 type found struct {
-	kind config.Kind
+	kind string // the kind's name
 	pkg  string // import path of the registering package
 	name nameRef
 }
@@ -215,7 +206,7 @@ func scanFile(f *ast.File, pkg string, consts map[string]map[string]string) []fo
 				fn = fun.Name
 			}
 		}
-		kind, ok := registerKinds[fn]
+		k, ok := kind.ByRegister(fn)
 		if !ok {
 			return true
 		}
@@ -231,7 +222,7 @@ func scanFile(f *ast.File, pkg string, consts map[string]map[string]string) []fo
 			}
 		}
 		if ref != (nameRef{}) {
-			out = append(out, found{kind: kind, pkg: pkg, name: ref})
+			out = append(out, found{kind: k.Name, pkg: pkg, name: ref})
 		}
 		return true
 	})

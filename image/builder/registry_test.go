@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/aerokernel/aero/core/kind"
 	"github.com/aerokernel/aero/image/config"
 )
 
@@ -51,16 +52,44 @@ func TestRegistryScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.DefaultRegistry()
-	want[config.Scheduler] = append(want[config.Scheduler], config.Module{Name: "rr", Path: "example.com/tree/rr"})
-	want[config.Console] = append(want[config.Console], config.Module{Name: "raw", Path: config.CorePath})
-	want[config.Memory] = append(want[config.Memory],
+	want[kind.Scheduler] = append(want[kind.Scheduler], config.Module{Name: "rr", Path: "example.com/tree/rr"})
+	want[kind.Console] = append(want[kind.Console], config.Module{Name: "raw", Path: config.CorePath})
+	want[kind.Clock] = append(want[kind.Clock], config.Module{Name: "tsc", Path: config.CorePath})
+	want[kind.Memory] = append(want[kind.Memory],
 		config.Module{Name: "default", Path: "github.com/aerokernel/aero/core/mm"})
-	want[config.NIC] = []config.Module{{Name: "virtio", Path: "example.com/tree/virtio"}}
-	want[config.Block] = []config.Module{{Name: "vblk", Path: "example.com/tree/virtio"}}
-	for _, k := range config.Kinds {
-		if !slices.Equal(reg[k], want[k]) {
-			t.Errorf("%s: %v, want %v", k, reg[k], want[k])
+	want[kind.NIC] = []config.Module{{Name: "virtio", Path: "example.com/tree/virtio"}}
+	want[kind.Block] = []config.Module{{Name: "vblk", Path: "example.com/tree/virtio"}}
+	for _, k := range kind.All {
+		if !slices.Equal(reg[k.Name], want[k.Name]) {
+			t.Errorf("%s: %v, want %v", k.Name, reg[k.Name], want[k.Name])
 		}
+	}
+}
+
+// A tree with a module of every kind, each registered through the Register
+// function package kind's table names for it, yields one module per kind.
+func TestRegistryScanEveryKind(t *testing.T) {
+	files := map[string]string{
+		"go.work":     "go 1.26.5\n\nuse (\n\t./core\n\t./mods\n)\n",
+		"core/go.mod": "module github.com/aerokernel/aero/core\n\ngo 1.26.5\n",
+		"mods/go.mod": "module example.com/mods\n\ngo 1.26.5\n",
+	}
+	for _, k := range kind.All {
+		files["mods/"+k.Name+"/m.go"] = "package " + k.Name + "\n\nimport \"github.com/aerokernel/aero/core\"\n\n" +
+			"func init() { core." + k.Register + "(\"my" + k.Name + "\", nil) }\n"
+	}
+	reg, err := Registry(writeTree(t, files), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kind.All {
+		m, ok := reg.Lookup(k.Name, "my"+k.Name)
+		if !ok || m.Path != "example.com/mods/"+k.Name {
+			t.Errorf("%s: registered by core.%s in example.com/mods/%s, but the scan found %v", k.Name, k.Register, k.Name, reg[k.Name])
+		}
+	}
+	if len(reg) != len(kind.All) {
+		t.Errorf("registry has %d kinds, want %d: %v", len(reg), len(kind.All), reg)
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aerokernel/aero/core/kind"
 	"github.com/aerokernel/aero/image/builder"
 	"github.com/aerokernel/aero/image/config"
 )
@@ -136,7 +137,7 @@ func run(cmd string, opts builder.Options, stdout io.Writer) error {
 	return nil
 }
 
-// list prints, per kind, the known module names, the config's choice
+// list prints, per kind (by config key), the known module names, the config's choice
 // starred, and the config's extra modules and entry.
 func list(cfgPath string, w io.Writer) error {
 	c, err := config.ParseFile(cfgPath)
@@ -154,26 +155,27 @@ func list(cfgPath string, w io.Writer) error {
 		return err
 	}
 	chosen, resolveErr := c.Resolve(reg)
-	for _, k := range config.Kinds {
+	for _, k := range kind.All {
+		m, isChosen := chosen[k.Name]
 		var names []string
-		for _, n := range reg.Names(k) {
-			if m, ok := chosen[k]; ok && m.Name == n {
+		for _, n := range reg.Names(k.Name) {
+			if isChosen && m.Name == n {
 				n = "*" + n
 			}
 			names = append(names, n)
 		}
-		if !config.Required(k) {
+		if !k.Required {
 			n := config.None
-			if _, ok := chosen[k]; !ok {
+			if !isChosen {
 				n = "*" + n
 			}
 			names = append(names, n)
 		}
 		// A module chosen by an import path the registry does not know.
-		if m, ok := chosen[k]; ok && m.Name == m.Path {
+		if isChosen && m.Name == m.Path {
 			names = append(names, "*"+m.Path)
 		}
-		fmt.Fprintf(w, "%-10s %s\n", k, strings.Join(names, " "))
+		fmt.Fprintf(w, "%-10s %s\n", k.ConfigKey, strings.Join(names, " "))
 	}
 	for _, p := range c.Extra {
 		fmt.Fprintf(w, "%-10s *%s\n", "module", p)
