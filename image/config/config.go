@@ -47,7 +47,7 @@
 //	cmdline   loglevel=info
 //
 // Parse reports syntax errors as "FILE:LINE: message", an unknown key with
-// the keys it could have meant; Check (called by Generate) reports a missing
+// the keys it could have meant; Resolve (called by Generate) reports a missing
 // required kind by name and an unknown module by name together with the
 // known modules for its kind.
 package config
@@ -155,7 +155,7 @@ type Config struct {
 	Cmdline string            // default kernel command line
 	GOOSPkg string            // goospkg override; "" means the default
 
-	lines map[string]int // line of each key, for Check
+	lines map[string]int // line of each key, for Resolve
 }
 
 // Error is a config error at a line of a file (Line 0: the whole file).
@@ -195,7 +195,7 @@ func ParseFile(path string) (*Config, error) {
 }
 
 // Parse parses a config read from r; file names it in error messages.
-// It checks syntax only; see Check.
+// It checks syntax only; see Resolve.
 func Parse(file string, r io.Reader) (*Config, error) {
 	c := &Config{File: file, Modules: map[string]string{}, lines: map[string]int{}}
 	sc := bufio.NewScanner(r)
@@ -454,12 +454,6 @@ func (c *Config) Resolve(reg Registry) (map[string]Module, error) {
 		return nil, errors.Join(errs...)
 	}
 	return chosen, nil
-}
-
-// Check reports the problems Resolve finds.
-func (c *Config) Check(reg Registry) error {
-	_, err := c.Resolve(reg)
-	return err
 }
 
 // Imports returns the import paths the image links for c: the chosen

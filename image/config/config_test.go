@@ -171,9 +171,6 @@ func TestResolve(t *testing.T) {
 						t.Errorf("error %q\nwant   %q", err, w)
 					}
 				}
-				if c.Check(reg) == nil {
-					t.Error("Check: nil error")
-				}
 				if _, err := Generate(c, reg); err == nil {
 					t.Error("Generate: nil error")
 				}
@@ -317,7 +314,7 @@ func TestDefconfig(t *testing.T) {
 	if c.Name != "aero" {
 		t.Errorf("name %q", c.Name)
 	}
-	if err := c.Check(DefaultRegistry()); err != nil {
+	if _, err := c.Resolve(DefaultRegistry()); err != nil {
 		t.Fatal(err)
 	}
 	src, err := Generate(c, DefaultRegistry())
