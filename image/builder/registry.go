@@ -28,11 +28,28 @@ import (
 // (core/kind) names. Test files, testdata, nested modules and build
 // constraints are ignored: a package counts if any of its files registers.
 func Registry(root, goBin string) (config.Registry, error) {
-	dirs, err := workModules(root, goBin)
+	found, err := scanTree(root, goBin)
 	if err != nil {
 		return nil, err
 	}
 	reg := config.DefaultRegistry()
+	for _, k := range kind.All {
+		for _, m := range found[k.Name] {
+			if !slices.Contains(reg[k.Name], m) {
+				reg[k.Name] = append(reg[k.Name], m)
+			}
+		}
+	}
+	return reg, nil
+}
+
+// scanTree returns the modules the packages of root's go.work register
+// with core, by kind name, in import path order (see Registry).
+func scanTree(root, goBin string) (config.Registry, error) {
+	dirs, err := workModules(root, goBin)
+	if err != nil {
+		return nil, err
+	}
 	var calls []found
 	consts := map[string]map[string]string{} // import path -> const name -> value
 	for _, dir := range dirs {
@@ -46,7 +63,8 @@ func Registry(root, goBin string) (config.Registry, error) {
 		}
 		calls = append(calls, f...)
 	}
-	slices.SortFunc(calls, func(a, b found) int { return strings.Compare(a.pkg, b.pkg) })
+	slices.SortStableFunc(calls, func(a, b found) int { return strings.Compare(a.pkg, b.pkg) })
+	reg := config.Registry{}
 	for _, f := range calls {
 		name, ok := f.name.resolve(consts)
 		if !ok {
