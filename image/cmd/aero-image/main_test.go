@@ -26,16 +26,18 @@ func TestList(t *testing.T) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
 	}
-	// The tree has other consoles (the capture console of the seam
-	// tests); the default config chooses core's.
-	if !regexp.MustCompile(`(?m)^console\s.*\*default$`).MatchString(out) {
-		t.Errorf("list's console line does not mark default chosen:\n%s", out)
+	// The tree has other consoles and clocks (the seam tests'); the
+	// default config chooses core's.
+	for _, kind := range []string{"clock", "console"} {
+		if !regexp.MustCompile(`(?m)^` + kind + `\s.*\*default( |$)`).MatchString(out) {
+			t.Errorf("list's %s line does not mark default chosen:\n%s", kind, out)
+		}
 	}
 }
 
 func TestListExtras(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "k.conf")
-	os.WriteFile(cfg, []byte("name k\nscheduler default\nmemory default\ntopology default\nconsole default\n"+
+	os.WriteFile(cfg, []byte("name k\nscheduler default\nmemory default\ntopology default\nconsole default\nclock default\n"+
 		"nic example.com/drivers/nic\nmodule example.com/extra\nentry example.com/hrt.Main\n"), 0o644)
 	code, out, stderr := runMain("list", "-config", cfg)
 	if code != 0 {
@@ -52,7 +54,7 @@ func TestErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.conf")
 	os.WriteFile(bad, []byte("name k\nschedular default\n"), 0o644)
 	unknown := filepath.Join(t.TempDir(), "unknown.conf")
-	os.WriteFile(unknown, []byte("name k\nscheduler fifo\nmemory default\ntopology default\nconsole default\n"), 0o644)
+	os.WriteFile(unknown, []byte("name k\nscheduler fifo\nmemory default\ntopology default\nconsole default\nclock default\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
 		code int
