@@ -22,28 +22,6 @@ var (
 // SetClock installs another source; from then on it is that source, shifted
 // so that time goes on from where it was (see SetClock).
 
-// TimeSource is a clock the runtime's time can come from.
-//
-// Nanotime returns nanoseconds, monotonic (never smaller than a value it
-// returned before, on any CPU). The runtime calls it from everywhere: from
-// nosplit code, on the system stack with runtime locks held, inside the
-// scheduler and the timer code, on every CPU at once. So Nanotime and
-// everything it calls must be nosplit (the linker does not check calls
-// through an interface), must not allocate, lock, block, print or call
-// into the runtime (time.Now, which calls it back).
-type TimeSource interface {
-	Nanotime() int64
-}
-
-// clockState is an installed source: its reading plus offset, but never
-// below floor (what the previous clock said when this one took over).
-// Immutable once published, so one pointer store switches clocks.
-type clockState struct {
-	src    TimeSource
-	offset int64
-	floor  int64
-}
-
 // clock is nil while the runtime's time is the TSC.
 var clock *clockState
 
@@ -54,13 +32,7 @@ func nanotime() int64 {
 	if c == nil {
 		return TSCNanotime()
 	}
-	t := c.src.Nanotime() + c.offset
-	if t < c.floor {
-		// Another CPU read the previous clock an instant before the
-		// switch; do not go back behind it.
-		return c.floor
-	}
-	return t
+	return c.now()
 }
 
 // TSCNanotime is the calibrated TSC in nanoseconds since boot: the default
@@ -80,8 +52,7 @@ func SetClock(src TimeSource) {
 	if src == nil {
 		src = tscSource{}
 	}
-	now := nanotime()
-	clock = &clockState{src: src, offset: now - src.Nanotime(), floor: now}
+	clock = switchTo(src, nanotime())
 }
 
 // tscSource is the TSC as a TimeSource.
