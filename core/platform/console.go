@@ -58,7 +58,7 @@ var (
 )
 
 // SetConsole makes s the kernel console from the next byte on; nil goes
-// back to COM1. A console that failed (see ConsoleFailed) stays failed.
+// back to COM1. Once a console's path has failed, output stays on COM1.
 func SetConsole(s ConsoleSink) {
 	if s == nil {
 		console = nil
@@ -66,10 +66,6 @@ func SetConsole(s ConsoleSink) {
 	}
 	console = &consoleHolder{sink: s}
 }
-
-// ConsoleFailed reports whether the console's output path re-entered
-// printk, so that output went back to COM1 for good.
-func ConsoleFailed() bool { return consoleFailed.Load() != 0 }
 
 // printk writes one byte of kernel output (see above). Before the runtime
 // is up and inside print it must not grow the stack or allocate: nosplit.
@@ -160,10 +156,10 @@ func disableInterrupts() uint64
 func restoreInterrupts(flags uint64)
 
 // COM1's receive side: ISA IRQ 4 (the PC's wiring of COM1), routed to
-// COM1Vector on the boot CPU.
+// com1Vector on the boot CPU.
 const (
 	com1IRQ    = 4
-	COM1Vector = FirstDeviceVector + com1IRQ
+	com1Vector = FirstDeviceVector + com1IRQ
 	ierRDA     = 1 << 0 // IER: received data available interrupt
 	mcrDTR     = 1 << 0
 	mcrRTS     = 1 << 1
@@ -201,11 +197,11 @@ func ReceiveCOM1(deliver func(p []byte)) error {
 			deliver(buf[:n])
 		}
 	}
-	if err := HandleInterrupt(COM1Vector, isr); err != nil {
+	if err := HandleInterrupt(com1Vector, isr); err != nil {
 		return err
 	}
 	gsi, activeLow, level := ISAToGSI(com1IRQ)
-	if err := Route(gsi, COM1Vector, BootCPU(), activeLow, level); err != nil {
+	if err := Route(gsi, com1Vector, BootCPU(), activeLow, level); err != nil {
 		return err
 	}
 	// PC16550D section 8.6 (FCR), 8.5 (IER), 8.8 (MCR). Turning the

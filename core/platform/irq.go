@@ -57,7 +57,6 @@ var dispatch struct {
 	started  bool
 	handlers [256]func()
 	fallback func(vector int)
-	stray    atomic.Uint64
 }
 
 // FirstDeviceVector starts the priority class device interrupts are
@@ -107,9 +106,6 @@ func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
 	dispatch.Unlock()
 }
 
-// StrayInterrupts counts device interrupts that arrived with no handler.
-func StrayInterrupts() uint64 { return dispatch.stray.Load() }
-
 // startDispatch starts the dispatch goroutine once; dispatch is locked.
 func startDispatch() {
 	if dispatch.started {
@@ -133,8 +129,6 @@ func startDispatch() {
 				h()
 			case fb != nil:
 				fb(v)
-			default:
-				dispatch.stray.Add(1)
 			}
 			// End this interrupt, and only this one: an EOI with none
 			// in service could end another handler's early.

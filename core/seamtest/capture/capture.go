@@ -20,7 +20,6 @@ package capture
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/platform"
@@ -43,12 +42,11 @@ func init() {
 type Console struct {
 	line  [200]byte
 	n     int
-	fault bool          // capture=fault
-	bytes atomic.Uint64 // output bytes captured
-	input atomic.Uint64 // input bytes received
+	fault bool // capture=fault
 }
 
 func (c *Console) Name() string { return Name }
+
 func (c *Console) Init(k *core.Kernel) error {
 	switch v := k.Cmdline.String("capture", ""); v {
 	case "":
@@ -60,12 +58,11 @@ func (c *Console) Init(k *core.Kernel) error {
 	return nil
 }
 
-// PutByte captures c; at the end of a line (or a full buffer) it writes the
+// PutByte captures b; at the end of a line (or a full buffer) it writes the
 // line to COM1 behind Marker.
 //
 //go:nosplit
 func (c *Console) PutByte(b byte) {
-	c.bytes.Add(1)
 	if b != '\n' {
 		c.line[c.n] = b
 		c.n++
@@ -105,16 +102,7 @@ func (c *Console) startsWith(s string) bool {
 	return true
 }
 
-// StartInput receives on COM1 and counts what it passes on.
+// StartInput receives on COM1, as the default console does.
 func (c *Console) StartInput(deliver func(p []byte)) error {
-	return platform.ReceiveCOM1(func(p []byte) {
-		c.input.Add(uint64(len(p)))
-		deliver(p)
-	})
+	return platform.ReceiveCOM1(deliver)
 }
-
-// Captured returns how many output bytes the console received.
-func (c *Console) Captured() uint64 { return c.bytes.Load() }
-
-// Received returns how many input bytes the console passed on.
-func (c *Console) Received() uint64 { return c.input.Load() }
