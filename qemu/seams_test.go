@@ -2,9 +2,11 @@ package qemu_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,10 +23,16 @@ var (
 	seamErr  error
 )
 
-// seamKernel builds configs/seamtest once per test binary.
+// seamKernel builds configs/seamtest once per test binary, for booting.
 func seamKernel(t *testing.T) string {
 	t.Helper()
 	needQEMU(t)
+	return seamBuild(t)
+}
+
+// seamBuild builds configs/seamtest once per test binary.
+func seamBuild(t *testing.T) string {
+	t.Helper()
 	if os.Getenv("AERO_GO") == "" {
 		t.Skip("AERO_GO is not set")
 	}
@@ -156,4 +164,45 @@ func buildImage(verb, config string) (string, error) {
 		return "", fmt.Errorf("aero-image %s -config %s: %v\n%s", verb, config, err, msg)
 	}
 	return out, nil
+}
+
+// TestSeamPathsAreNosplit reads the machine code of configs/seamtest: the
+// byte and time paths the runtime calls from nosplit code — goos.Printk and
+// goos.Nanotime, and every PutByte and Nanotime method linked (core's
+// defaults, the test console and clock, as the interfaces call them) —
+// must not check the stack (no call to runtime.morestack), which the
+// linker does not verify through an interface call.
+func TestSeamPathsAreNosplit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds a kernel")
+	}
+	elf := seamBuild(t)
+	out, err := exec.Command("go", "tool", "objdump", "-s", `(goos\.Printk|goos\.Nanotime|\.PutByte|\.Nanotime|platform\.COM1Write|platform\.txByte|platform\.TSCNanotime|\(\*clockState\)\.now|platform\.lapicID)$`, elf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool objdump: %v\n%s", err, out)
+	}
+	var fn string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(l, "TEXT "); ok {
+			fn, _, _ = strings.Cut(name, "(SB)")
+			seen[fn] = true
+			continue
+		}
+		if strings.Contains(l, "runtime.morestack") {
+			t.Errorf("%s checks the stack: %s", fn, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	for _, want := range []string{
+		"runtime/goos.Printk",
+		"runtime/goos.Nanotime",
+		"github.com/aerokernel/aero/core.(*serialConsole).PutByte",
+		"github.com/aerokernel/aero/core.(*tscClock).Nanotime",
+		"github.com/aerokernel/aero/core/seamtest/capture.(*Console).PutByte",
+		"github.com/aerokernel/aero/core/seamtest/fastclock.(*Clock).Nanotime",
+	} {
+		if !seen[want] {
+			t.Errorf("%s is not in the kernel: the check did not see it (functions seen: %v)", want, slices.Sorted(maps.Keys(seen)))
+		}
+	}
 }

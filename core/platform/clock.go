@@ -50,16 +50,16 @@ func TSCNanotime() int64 {
 // continuous the same way.
 func SetClock(src TimeSource) {
 	if src == nil {
-		src = tscSource{}
+		src = &tscSource{}
 	}
 	clock = switchTo(src, nanotime())
 }
 
-// tscSource is the TSC as a TimeSource.
+// tscSource is the TSC as a TimeSource (used by pointer: see TimeSource).
 type tscSource struct{}
 
 //go:nosplit
-func (tscSource) Nanotime() int64 { return TSCNanotime() }
+func (*tscSource) Nanotime() int64 { return TSCNanotime() }
 
 // TSCFrequency returns the calibrated TSC frequency in Hz, 0 when no
 // reference timer was found.
