@@ -55,12 +55,47 @@ func TestAdoptTopologyRejectsBadNode(t *testing.T) {
 
 // inputConsole records the deliver function Boot hands it.
 type inputConsole struct {
-	fakeConsole
 	deliver func([]byte)
 	err     error
 }
 
+func (c *inputConsole) Name() string                    { return "input" }
+func (c *inputConsole) Init(*Kernel) error              { return nil }
+func (c *inputConsole) PutByte(byte)                    {}
 func (c *inputConsole) StartInput(d func([]byte)) error { c.deliver = d; return c.err }
+
+// valueClock has Nanotime on a value receiver; ptrClock on a pointer.
+type valueClock struct{ fakeClock }
+type ptrClock struct{}
+
+func (*ptrClock) Name() string       { return "ptr" }
+func (*ptrClock) Init(*Kernel) error { return nil }
+func (*ptrClock) Nanotime() int64    { return 0 }
+func (*ptrClock) Hz() uint64         { return 0 }
+func (*ptrClock) Source() string     { return "fake" }
+func (*ptrClock) Reference() string  { return "" }
+
+func TestAdoptWantsPointerReceivers(t *testing.T) {
+	for _, c := range []struct {
+		m    Module
+		kind Kind
+		want string // "" = accepted
+	}{
+		{&ptrClock{}, KindClock, ""},
+		{fakeClock{}, KindClock, "core.fakeClock must be registered as a pointer with Nanotime on a pointer receiver"},
+		{&valueClock{}, KindClock, "core.valueClock.Nanotime must have a pointer receiver"},
+		{&inputConsole{}, KindConsole, ""},
+		{fakeConsole{}, KindConsole, "core.fakeConsole must be registered as a pointer with PutByte"},
+	} {
+		err := (&Kernel{}).adopt(c.kind, c.m)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%T: %v, want it accepted", c.m, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%T: %v, want an error containing %q", c.m, err, c.want)
+		}
+	}
+}
 
 func TestAdoptConsoleInput(t *testing.T) {
 	k := &Kernel{}
