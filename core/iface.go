@@ -1,6 +1,10 @@
 package core
 
-import "io"
+import (
+	"io"
+
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // CPU is one processor that Boot brought up.
 type CPU struct {
@@ -9,13 +13,10 @@ type CPU struct {
 	Node   int    // NUMA node (index into Topology.Nodes)
 }
 
-// Range is a range of physical memory: [Base, Base+Size).
-type Range struct {
-	Base, Size uint64
-}
-
-// End returns the first address past r.
-func (r Range) End() uint64 { return r.Base + r.Size }
+// Range is a range of physical memory: [Base, Base+Size). It is hw.Range,
+// the one physical range type of the tree (boot memory maps, ACPI, NUMA
+// nodes, register windows).
+type Range = hw.Range
 
 // Node is one NUMA node.
 type Node struct {

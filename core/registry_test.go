@@ -95,7 +95,7 @@ func (fakeConsole) Write(p []byte) (int, error) { return len(p), nil }
 func TestSummaryLines(t *testing.T) {
 	k := loadMachine(t, "q35-numa3")
 	k.Loader = "pvh"
-	k.Heap = Range{0x10000000, 0x6ffdf000}
+	k.Heap = Range{Base: 0x10000000, Size: 0x6ffdf000}
 	k.Cmdline, _ = cmdline.ParseString("")
 	k.Clock, k.Console, k.Scheduler = fakeClock{}, fakeConsole{}, runtimeScheduler{}
 	k.Memory = &heapMemory{}
@@ -116,7 +116,7 @@ func TestSummaryLines(t *testing.T) {
 }
 
 func TestClipRAM(t *testing.T) {
-	ram := []Range{{0, 0x9fc00}, {0x100000, 0x7ff00000}, {0x100000000, 0x80000000}}
+	ram := []Range{{Base: 0, Size: 0x9fc00}, {Base: 0x100000, Size: 0x7ff00000}, {Base: 0x100000000, Size: 0x80000000}}
 	got := clipRAM(ram, 1<<30)
 	var sum uint64
 	for _, r := range got {

@@ -5,37 +5,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/aerokernel/aero/core/hw"
 )
-
-// Piece is a copy of len(Data) bytes of physical memory at Addr.
-type Piece struct {
-	Addr uint64
-	Data []byte
-}
-
-// Pieces is a Memory made of copies: a read must fall entirely inside one
-// piece, else it fails. The bytes returned alias the piece's Data.
-type Pieces []Piece
-
-// Read implements Memory.
-func (ps Pieces) Read(addr uint64, n int) ([]byte, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("negative length %d", n)
-	}
-	for _, p := range ps {
-		if addr < p.Addr {
-			continue
-		}
-		off := addr - p.Addr
-		if off <= uint64(len(p.Data)) && uint64(n) <= uint64(len(p.Data))-off {
-			return p.Data[off : off+uint64(n)], nil
-		}
-	}
-	if addr+uint64(n) < addr {
-		return nil, fmt.Errorf("%d bytes at %#x run past the end of the address space", n, addr)
-	}
-	return nil, fmt.Errorf("[%#x, %#x) is not in the snapshot", addr, addr+uint64(n))
-}
 
 // Extent is a range of physical memory that Parse reads.
 type Extent struct {
@@ -56,7 +28,7 @@ func (e Extent) String() string {
 // [addr, addr+total_size) — or only its first 8 bytes if total_size is
 // impossible. Where Parse fails, the list ends with what it read before
 // failing; a range mem could not supply is not listed.
-func Extents(magic uint32, addr uint64, mem Memory) []Extent {
+func Extents(magic uint32, addr uint64, mem hw.PhysMemory) []Extent {
 	var rec []Extent
 	parse(magic, addr, reader{mem: mem, rec: &rec})
 	sort.SliceStable(rec, func(a, b int) bool { return rec[a].Addr < rec[b].Addr })
@@ -78,17 +50,17 @@ func Extents(magic uint32, addr uint64, mem Memory) []Extent {
 }
 
 // Snapshot copies the Extents of the boot information from mem into
-// Pieces, one piece per extent: what the early boot code does before the
+// hw.Pieces, one piece per extent: what the early boot code does before the
 // memory is reused, for a kernel (or a test) that can run Go by then.
 // Parse over the snapshot gives the same result as Parse over mem.
-func Snapshot(magic uint32, addr uint64, mem Memory) Pieces {
-	var ps Pieces
+func Snapshot(magic uint32, addr uint64, mem hw.PhysMemory) hw.Pieces {
+	var ps hw.Pieces
 	for _, e := range Extents(magic, addr, mem) {
-		b, err := mem.Read(e.Addr, int(e.Size))
-		if err != nil {
+		b := make([]byte, e.Size)
+		if n, err := mem.ReadAt(b, e.Addr); err != nil || n != len(b) {
 			continue // Parse read it a moment ago; nothing to do but leave it out
 		}
-		ps = append(ps, Piece{Addr: e.Addr, Data: append([]byte(nil), b...)})
+		ps = append(ps, hw.Piece{Addr: e.Addr, Data: b})
 	}
 	return ps
 }

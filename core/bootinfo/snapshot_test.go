@@ -4,45 +4,14 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-func TestPiecesRead(t *testing.T) {
-	ps := Pieces{{0x1000, []byte("abcdefgh")}, {0x1008, []byte("ijkl")}, {0xfffffffffffffffc, []byte("wxyz")}}
-	for _, c := range []struct {
-		addr uint64
-		n    int
-		want string // "" for an error
-	}{
-		{0x1000, 8, "abcdefgh"},
-		{0x1002, 3, "cde"},
-		{0x1008, 4, "ijkl"},
-		{0x1008, 0, ""},
-		{0x1006, 4, ""},  // straddles two pieces
-		{0x1009, 4, ""},  // past the end of a piece
-		{0xfff, 2, ""},   // before a piece
-		{0x2000, 1, ""},  // in none
-		{0x1000, -1, ""}, // negative
-		{0xfffffffffffffffe, 2, "yz"},
-		{0xfffffffffffffffe, 4, ""}, // wraps
-	} {
-		b, err := ps.Read(c.addr, c.n)
-		switch {
-		case c.want == "" && c.n != 0 && err == nil:
-			t.Errorf("Read(%#x, %d) = %q, want an error", c.addr, c.n, b)
-		case c.want != "" && (err != nil || string(b) != c.want):
-			t.Errorf("Read(%#x, %d) = %q, %v; want %q", c.addr, c.n, b, err, c.want)
-		}
-	}
-	_, err := ps.Read(0x1006, 4)
-	if err == nil || err.Error() != "[0x1006, 0x100a) is not in the snapshot" {
-		t.Errorf("straddling read: error %v", err)
-	}
-}
+	"github.com/aerokernel/aero/core/hw"
+)
 
 func TestExtentsPVH(t *testing.T) {
 	s := defaultPVH()
 	s.modules = []Module{{0x2000000, 0x1000, "mod0"}, {0x3000000, 0x1000, ""}, {0x4000000, 0x1000, "module two"}}
-	m := flat{0, s.build()}
+	m := flat(0, s.build())
 	got := Extents(0, pvhAt, m)
 	want := []Extent{
 		{pvhAt, 56, "start info"},
@@ -58,7 +27,7 @@ func TestExtentsPVH(t *testing.T) {
 
 func TestExtentsMultiboot2(t *testing.T) {
 	b := grub().done()
-	m := flat{mb2At, b}
+	m := flat(mb2At, b)
 	equal(t, "Extents", Extents(Multiboot2Magic, mb2At, m), []Extent{{mb2At, uint64(len(b)), "information"}})
 	checkSnapshot(t, Multiboot2Magic, mb2At, m)
 
@@ -72,7 +41,7 @@ func TestExtentsJoined(t *testing.T) {
 	m := defaultPVH().build()
 	put64(m, pvhAt+24, pvhAt+56) // the command line right after the start info
 	copy(m[pvhAt+56:], "quiet\x00")
-	got := Extents(0, pvhAt, flat{0, m})
+	got := Extents(0, pvhAt, flat(0, m))
 	want := []Extent{{pvhAt, 56 + 6, "start info+command line"}, {pvhMapAt, 24 * uint64(len(q35)), "memory map"}}
 	equal(t, "Extents", got, want)
 	if s := got[0].String(); s != "start info+command line [0x1000, 0x103e)" {
@@ -84,18 +53,18 @@ func TestExtentsJoined(t *testing.T) {
 func TestExtentsOnFailure(t *testing.T) {
 	m := defaultPVH().build()
 	put32(m, pvhAt, 0x12345678)
-	equal(t, "Extents (bad magic)", Extents(0, pvhAt, flat{0, m}), []Extent{{pvhAt, 40, "start info"}})
+	equal(t, "Extents (bad magic)", Extents(0, pvhAt, flat(0, m)), []Extent{{pvhAt, 40, "start info"}})
 	m = defaultPVH().build()
 	put32(m, pvhAt+4, 0)
-	equal(t, "Extents (version 0)", Extents(0, pvhAt, flat{0, m}),
+	equal(t, "Extents (version 0)", Extents(0, pvhAt, flat(0, m)),
 		[]Extent{{pvhAt, 40, "start info"}, {pvhCmdAt, 24, "command line"}})
-	equal(t, "Extents (nothing there)", Extents(0, pvhAt, flat{0, nil}), []Extent(nil))
-	equal(t, "Extents (null)", Extents(0, 0, flat{0, m}), []Extent(nil))
+	equal(t, "Extents (nothing there)", Extents(0, pvhAt, flat(0, nil)), []Extent(nil))
+	equal(t, "Extents (null)", Extents(0, 0, flat(0, m)), []Extent(nil))
 }
 
 // checkSnapshot checks that Parse over Snapshot gives what Parse over mem
 // gives, and that the snapshot is no bigger than its extents.
-func checkSnapshot(t *testing.T, magic uint32, addr uint64, mem Memory) {
+func checkSnapshot(t *testing.T, magic uint32, addr uint64, mem hw.PhysMemory) {
 	t.Helper()
 	want, werr := Parse(magic, addr, mem)
 	snap := Snapshot(magic, addr, mem)
