@@ -55,24 +55,41 @@ type Topology interface {
 	Distance(a, b int) int
 }
 
-// ZoneStats is the state of one allocator zone.
+// ZoneStats is the state of one allocator zone (a Memory's unit of
+// bookkeeping: for mm, one memory region of one node).
 type ZoneStats struct {
-	Node     int
-	Total    uint64 // bytes managed
-	Free     uint64 // bytes free
-	Allocs   uint64 // successful Alloc calls
-	Failures uint64 // failed Alloc calls
+	Node  int    // NUMA node of the zone; -1 if it is not node-local
+	Total uint64 // bytes managed
+	Free  uint64 // bytes free now
+	// Largest is the largest free block: the largest single allocation
+	// that would succeed now. An implementation that cannot know it
+	// exactly (core's default, on the Go heap) reports a lower bound.
+	Largest  uint64
+	Allocs   uint64 // successful allocations (Alloc and AllocDMA)
+	Frees    uint64 // successful Free calls
+	Failures uint64 // allocations that failed (bad request or out of memory)
 }
 
-// Memory allocates memory outside the control of the Go garbage collector's
-// placement: node-local buffers for DMA rings, packet buffers, large arrays.
+// Memory allocates memory with an owner's lifetime rather than the
+// garbage collector's: node-local buffers, DMA rings, packet buffers,
+// large arrays. Memory it hands out stays put and stays allocated until
+// Free; it is safe for concurrent use.
+//
+// A Memory is a hw.DMAMemory, so drivers take it as their DMA allocator:
+// AllocDMA returns page-sized, physically contiguous memory with its
+// physical address and an alignment of at least a page. Free accepts
+// exactly what Alloc or AllocDMA returned (the same slice: first byte and
+// length; DMABuffer.Bytes for a DMA buffer), once; for anything else it
+// returns an error wrapping hw.ErrBadFree that names the address and
+// changes nothing — never a silent success, never corruption.
 type Memory interface {
 	Module
+	hw.DMAMemory
 	// Alloc returns size bytes of zeroed memory, preferring node (falling
-	// back by distance); node < 0 means any.
+	// back by distance); node < 0 means any. size <= 0 is an error
+	// wrapping hw.ErrBadRequest, exhaustion one wrapping hw.ErrNoMemory.
 	Alloc(size, node int) ([]byte, error)
-	// Free returns memory from Alloc.
-	Free(b []byte)
+	// Stats returns every zone's statistics.
 	Stats() []ZoneStats
 }
 

@@ -37,8 +37,8 @@ type DMAMemory interface {
 	// whole pages, whose physical address is a multiple of align (0
 	// means PageSize; otherwise a power of two of at least PageSize),
 	// preferring NUMA node node (< 0: any). size <= 0 or a bad align is
-	// an error wrapping ErrBadDMA; so is running out of memory (wrapping
-	// ErrNoMemory as well).
+	// an error wrapping ErrBadRequest; running out of memory is one
+	// wrapping ErrNoMemory.
 	AllocDMA(size, align, node int) (DMABuffer, error)
 	// Free gives back memory this DMAMemory handed out. It accepts
 	// exactly a slice an allocation returned (the same first byte and
@@ -51,9 +51,9 @@ type DMAMemory interface {
 
 // Errors of DMAMemory (and core's Memory).
 var (
-	ErrBadDMA   = errors.New("hw: bad DMA allocation request")
-	ErrNoMemory = errors.New("hw: out of memory")
-	ErrBadFree  = errors.New("hw: bad free")
+	ErrBadRequest = errors.New("hw: bad allocation request")
+	ErrNoMemory   = errors.New("hw: out of memory")
+	ErrBadFree    = errors.New("hw: bad free")
 )
 
 // DMASize checks an AllocDMA request and returns its size in bytes (whole
@@ -61,13 +61,13 @@ var (
 // place.
 func DMASize(size, align int) (bytes, alignment uint64, err error) {
 	if size <= 0 {
-		return 0, 0, fmt.Errorf("%w: size %d (must be positive)", ErrBadDMA, size)
+		return 0, 0, fmt.Errorf("%w: size %d (must be positive)", ErrBadRequest, size)
 	}
 	if align == 0 {
 		align = PageSize
 	}
 	if align < PageSize || align&(align-1) != 0 {
-		return 0, 0, fmt.Errorf("%w: alignment %#x (must be a power of two of at least %#x)", ErrBadDMA, align, PageSize)
+		return 0, 0, fmt.Errorf("%w: alignment %#x (must be a power of two of at least %#x)", ErrBadRequest, align, PageSize)
 	}
 	return (uint64(size) + PageSize - 1) &^ (PageSize - 1), uint64(align), nil
 }

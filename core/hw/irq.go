@@ -17,8 +17,9 @@ type IRQ interface {
 	// Enable installs handler (not nil) and unmasks the line; a handler
 	// installed earlier is replaced.
 	Enable(handler func()) error
-	// Mask stops delivery: after Mask returns no new handler call
-	// starts (one already running finishes). Enable unmasks again.
+	// Mask masks the line and drops its handler. A call the dispatcher
+	// had already begun when Mask ran may still run to its end; no other
+	// call starts until Enable unmasks the line again.
 	Mask() error
 	// Close masks the line and releases it (its vector); every later
 	// call returns ErrClosed.
