@@ -130,14 +130,13 @@ func TestClipRAM(t *testing.T) {
 	}
 }
 
-type fakeNIC struct{ name string }
+// fakeNIC has only a name: probing asks for nothing else.
+type fakeNIC struct {
+	NIC
+	name string
+}
 
-func (n fakeNIC) Name() string                { return n.name }
-func (fakeNIC) MAC() [6]byte                  { return [6]byte{2} }
-func (fakeNIC) MTU() int                      { return 1500 }
-func (fakeNIC) LinkUp() bool                  { return true }
-func (fakeNIC) Transmit([]byte) error         { return nil }
-func (fakeNIC) SetReceive(func(frame []byte)) {}
+func (n fakeNIC) Name() string { return n.name }
 
 func TestProbeDrivers(t *testing.T) {
 	registry.Lock()
@@ -149,8 +148,8 @@ func TestProbeDrivers(t *testing.T) {
 		registry.nics, registry.blocks = savedN, savedB
 		registry.Unlock()
 	}()
-	RegisterNICDriver("b-virtio", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth1"}}, nil })
-	RegisterNICDriver("a-e1000", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth0"}}, nil })
+	RegisterNICDriver("b-virtio", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{name: "eth1"}}, nil })
+	RegisterNICDriver("a-e1000", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{name: "eth0"}}, nil })
 	RegisterBlockDriver("broken", func(*Kernel) ([]BlockDevice, error) { return nil, errors.New("no disk") })
 	k := &Kernel{}
 	k.probeDrivers()
