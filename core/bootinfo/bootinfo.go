@@ -245,11 +245,11 @@ func parse(magic uint32, addr uint64, r reader) (*Info, error) {
 }
 
 // reader reads structures for one protocol, turning failures into *Error.
-// When rec is set it records each successful read (for Extents).
+// When rec is set it records each successful read (for extents).
 type reader struct {
 	mem   hw.PhysMemory
 	proto string
-	rec   *[]Extent
+	rec   *[]extent
 }
 
 func (r reader) read(what string, addr, n uint64) ([]byte, error) {
@@ -268,7 +268,7 @@ func (r reader) read(what string, addr, n uint64) ([]byte, error) {
 		return nil, errorf(r.proto, what, addr, ErrRead, "read %d bytes of %d", got, n)
 	}
 	if r.rec != nil && n > 0 {
-		*r.rec = append(*r.rec, Extent{Addr: addr, Size: n, What: what})
+		*r.rec = append(*r.rec, extent{Addr: addr, Size: n, What: what})
 	}
 	return b, nil
 }

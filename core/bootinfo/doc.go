@@ -74,13 +74,11 @@
 // The loader's structures lie in memory the kernel reuses (for page
 // tables, the Go heap), so the early boot code copies them before the
 // runtime starts into a static buffer, as (physical address, bytes)
-// pieces. hw.Pieces reads such copies: a read must fall entirely inside
-// one piece, else it fails. Extents lists the address ranges that
-// Parse reads — for PVH the start info, the command line (with its NUL),
-// the module list and each module's command line, the memory map; for
-// multiboot2 [addr, addr+total_size) — so the copying code knows what to
-// take, and Snapshot copies them from a hw.PhysMemory into hw.Pieces: Parse over
-// Snapshot(magic, addr, mem) gives what Parse over mem gives. The early
-// code itself runs before Go can allocate, so it cannot call Extents; it
-// follows the same rules by hand, and Parse reports whatever it missed.
+// pieces, and Parse reads those copies (hw.Pieces: a read must fall
+// entirely inside one piece). What to copy: for PVH the start info, the
+// command line (with its NUL), the module list and each module's command
+// line, the memory map; for multiboot2 [addr, addr+total_size). The early
+// code runs before Go can allocate and follows these rules by hand; the
+// package's tests check that Parse over exactly those copies gives what
+// Parse over the whole memory gives, and Parse reports whatever is missed.
 package bootinfo

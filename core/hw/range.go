@@ -38,11 +38,6 @@ func (r Range) Contains(addr, n uint64) bool {
 	return n <= r.Size-(addr-r.Base)
 }
 
-// Overlaps reports whether r and o share an address.
-func (r Range) Overlaps(o Range) bool {
-	return r.Size > 0 && o.Size > 0 && r.Base <= o.Last() && o.Base <= r.Last()
-}
-
 // String formats r as [0x100000-0x7fedefff] (inclusive bounds, as Linux
 // prints memory maps), an empty range as [0x100000 empty].
 func (r Range) String() string {

@@ -9,17 +9,17 @@ import (
 	"github.com/aerokernel/aero/core/hw"
 )
 
-// Extent is a range of physical memory that Parse reads.
-type Extent struct {
+// extent is a range of physical memory that Parse reads.
+type extent struct {
 	Addr, Size uint64
 	What       string // e.g. "start info", "memory map", "command line"
 }
 
-func (e Extent) String() string {
+func (e extent) String() string {
 	return fmt.Sprintf("%s [%#x, %#x)", e.What, e.Addr, e.Addr+e.Size)
 }
 
-// Extents lists the ranges of physical memory that Parse(magic, addr, mem)
+// extents lists the ranges of physical memory that Parse(magic, addr, mem)
 // reads, sorted by address, with overlapping and touching ones joined (a
 // joined extent's What names every part, joined by "+"). It runs Parse
 // and records what it read, so the list is exact: for PVH the start info
@@ -28,11 +28,11 @@ func (e Extent) String() string {
 // [addr, addr+total_size) — or only its first 8 bytes if total_size is
 // impossible. Where Parse fails, the list ends with what it read before
 // failing; a range mem could not supply is not listed.
-func Extents(magic uint32, addr uint64, mem hw.PhysMemory) []Extent {
-	var rec []Extent
+func extents(magic uint32, addr uint64, mem hw.PhysMemory) []extent {
+	var rec []extent
 	parse(magic, addr, reader{mem: mem, rec: &rec})
 	sort.SliceStable(rec, func(a, b int) bool { return rec[a].Addr < rec[b].Addr })
-	var out []Extent
+	var out []extent
 	for _, e := range rec {
 		if n := len(out); n > 0 && e.Addr <= out[n-1].Addr+out[n-1].Size {
 			last := &out[n-1]
@@ -49,13 +49,12 @@ func Extents(magic uint32, addr uint64, mem hw.PhysMemory) []Extent {
 	return out
 }
 
-// Snapshot copies the Extents of the boot information from mem into
-// hw.Pieces, one piece per extent: what the early boot code does before the
-// memory is reused, for a kernel (or a test) that can run Go by then.
+// snapshot copies the extents of the boot information from mem into
+// hw.Pieces, one piece per extent: what the early boot code does by hand.
 // Parse over the snapshot gives the same result as Parse over mem.
-func Snapshot(magic uint32, addr uint64, mem hw.PhysMemory) hw.Pieces {
+func snapshot(magic uint32, addr uint64, mem hw.PhysMemory) hw.Pieces {
 	var ps hw.Pieces
-	for _, e := range Extents(magic, addr, mem) {
+	for _, e := range extents(magic, addr, mem) {
 		b := make([]byte, e.Size)
 		if n, err := mem.ReadAt(b, e.Addr); err != nil || n != len(b) {
 			continue // Parse read it a moment ago; nothing to do but leave it out
