@@ -245,11 +245,12 @@ func parse(magic uint32, addr uint64, r reader) (*Info, error) {
 }
 
 // reader reads structures for one protocol, turning failures into *Error.
-// When rec is set it records each successful read (for extents).
+// When record is set it is told of each successful read (the tests use it
+// to check what the early boot code must copy).
 type reader struct {
-	mem   hw.PhysMemory
-	proto string
-	rec   *[]extent
+	mem    hw.PhysMemory
+	proto  string
+	record func(what string, addr, n uint64)
 }
 
 func (r reader) read(what string, addr, n uint64) ([]byte, error) {
@@ -267,8 +268,8 @@ func (r reader) read(what string, addr, n uint64) ([]byte, error) {
 	if uint64(got) != n {
 		return nil, errorf(r.proto, what, addr, ErrRead, "read %d bytes of %d", got, n)
 	}
-	if r.rec != nil && n > 0 {
-		*r.rec = append(*r.rec, extent{Addr: addr, Size: n, What: what})
+	if r.record != nil && n > 0 {
+		r.record(what, addr, n)
 	}
 	return b, nil
 }

@@ -30,7 +30,9 @@ func (e extent) String() string {
 // failing; a range mem could not supply is not listed.
 func extents(magic uint32, addr uint64, mem hw.PhysMemory) []extent {
 	var rec []extent
-	parse(magic, addr, reader{mem: mem, rec: &rec})
+	parse(magic, addr, reader{mem: mem, record: func(what string, addr, n uint64) {
+		rec = append(rec, extent{Addr: addr, Size: n, What: what})
+	}})
 	sort.SliceStable(rec, func(a, b int) bool { return rec[a].Addr < rec[b].Addr })
 	var out []extent
 	for _, e := range rec {
