@@ -24,7 +24,10 @@
 //   - Topology: NUMA nodes, their CPUs, memory and distances from the ACPI
 //     SRAT and SLIT when the firmware has them; one node holding every CPU
 //     and all RAM otherwise.
-//   - Memory: the Go heap; Alloc ignores the node (no node-local placement).
+//   - Memory: the Go heap; Alloc ignores the node (no node-local placement);
+//     AllocDMA aligns within the heap, whose addresses are physical
+//     (identity map); allocations stay until Free, which refuses anything
+//     it did not hand out.
 //   - Scheduler: the Go runtime's own, one M per CPU (no policy to swap in
 //     below the goroutine scheduler).
 //   - Console: the COM1 16550 UART: output polled, input by interrupt
@@ -75,7 +78,7 @@
 // Input: after Init, Boot calls the console's StartInput with the deliver
 // function of a ConsoleInput, which becomes Kernel.Input. The console
 // passes every byte its device receives to deliver from its own receive
-// goroutine (COM1: the platform's interrupt dispatch goroutine, woken by
+// goroutine (COM1: the platform's IRQ dispatcher goroutine, woken by
 // the UART's interrupt). ConsoleInput holds InputBufferSize bytes for a
 // reader (ConsoleInput.Read blocks until there are some); bytes that come
 // while it is full are dropped and counted (Dropped): receive never waits

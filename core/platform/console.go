@@ -157,36 +157,37 @@ func txByte(c byte) {
 func disableInterrupts() uint64
 func restoreInterrupts(flags uint64)
 
-// COM1's receive side: ISA IRQ 4 (the PC's wiring of COM1), routed to
-// com1Vector on the boot CPU.
+// COM1's receive side: ISA IRQ 4, the PC's wiring of COM1.
 const (
-	com1IRQ    = 4
-	com1Vector = FirstDeviceVector + com1IRQ
-	ierRDA     = 1 << 0 // IER: received data available interrupt
-	mcrDTR     = 1 << 0
-	mcrRTS     = 1 << 1
-	mcrOUT2    = 1 << 3 // gates the UART's interrupt onto the ISA line on PCs
-	fcrEnable  = 1 << 0 // FIFO on, trigger level 1 byte (bits 7:6 = 0)
-	// com1ReadMax bounds one interrupt's read: the FIFO holds 16 bytes,
-	// more may arrive while it is drained.
+	com1IRQ   = 4
+	ierRDA    = 1 << 0 // IER: received data available interrupt
+	mcrDTR    = 1 << 0
+	mcrRTS    = 1 << 1
+	mcrOUT2   = 1 << 3 // gates the UART's interrupt onto the ISA line on PCs
+	fcrEnable = 1 << 0 // FIFO on, trigger level 1 byte (bits 7:6 = 0)
+	// com1ReadMax bounds one delivery: the FIFO holds 16 bytes, more may
+	// arrive while it is drained.
 	com1ReadMax = 256
 )
 
-// ReceiveCOM1 starts interrupt-driven receive on COM1: every byte the UART
-// receives is passed to deliver, in order, from the interrupt dispatch
-// goroutine (see HandleInterrupt), a batch per interrupt; p is only valid
-// during the call and deliver must not block. Bytes received before the
-// call are discarded. It fails without an I/O APIC
-// (InitIOAPICs) or when COM1's vector is taken; call it once.
+// ReceiveCOM1 starts interrupt-driven receive on COM1: its IRQ line
+// (ISAIRQ) is enabled with a handler that passes every byte the UART
+// received to deliver, in order, a batch at a time, from the dispatcher
+// goroutine (see hw.IRQ); p is only valid during the call and deliver must
+// not block. Bytes received before the call are discarded. It fails
+// without an I/O APIC (InitIOAPICs) or when the line is taken; call it
+// once.
 func ReceiveCOM1(deliver func(p []byte)) error {
 	if deliver == nil {
 		return fmt.Errorf("platform: ReceiveCOM1 without a deliver function")
 	}
-	if len(ioapics) == 0 {
-		return fmt.Errorf("platform: no I/O APIC to route COM1's IRQ %d through", com1IRQ)
+	line, err := ISAIRQ(com1IRQ)
+	if err != nil {
+		return fmt.Errorf("platform: COM1 receive: %w", err)
 	}
 	buf := make([]byte, com1ReadMax)
-	isr := func() {
+	// Interrupts are coalesced: drain the UART until it has nothing.
+	handler := func() {
 		for {
 			n := 0
 			for n < len(buf) && inb(com1LSR)&lsrDR != 0 {
@@ -199,12 +200,9 @@ func ReceiveCOM1(deliver func(p []byte)) error {
 			deliver(buf[:n])
 		}
 	}
-	if err := HandleInterrupt(com1Vector, isr); err != nil {
-		return err
-	}
-	gsi, activeLow, level := ISAToGSI(com1IRQ)
-	if err := Route(gsi, com1Vector, BootCPU(), activeLow, level); err != nil {
-		return err
+	if err := line.Enable(handler); err != nil {
+		line.Close()
+		return fmt.Errorf("platform: COM1 receive: %w", err)
 	}
 	// PC16550D section 8.6 (FCR), 8.5 (IER), 8.8 (MCR). Turning the
 	// FIFO on clears it: bytes that came before now are dropped, as no

@@ -3,7 +3,6 @@
 package platform
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -12,6 +11,7 @@ import (
 	"syscall"
 	_ "unsafe" // go:linkname
 
+	"github.com/aerokernel/aero/core/hw"
 	"github.com/usbarmory/tamago/amd64/lapic"
 )
 
@@ -22,6 +22,12 @@ import (
 // its handler is done. tamago ends it with an NMI to the boot CPU, whose
 // NMI handler writes the EOI; Aero does the same, to the boot CPU's APIC ID
 // (Route's dest must be the boot CPU for that).
+//
+// One goroutine, the dispatcher, waits for that signal: it calls the
+// handler of the IRQ line (IRQLine) that owns the vector, or else the
+// function a ServeInterrupts caller gave, then ends the interrupt. It
+// starts with the first user and runs from then on: two signal loops would
+// both see every interrupt and end it twice.
 
 // currentVectorNumber is the vector of the interrupt last taken.
 //
@@ -39,102 +45,77 @@ func BootCPU() uint32 { return bootAPIC.Load() }
 
 var bootAPIC atomic.Uint32
 
-// One goroutine, started by the first HandleInterrupt or ServeInterrupts,
-// receives every device interrupt's signal and calls the handler of its
-// vector: the one HandleInterrupt set, else ServeInterrupts' isr. Then it
-// ends that interrupt (endOfInterrupt), handled or not, so a vector nobody
-// serves does not stay in service and block the ones below it.
-//
-// The signal carries one vector (tamago records the last one taken), so at
-// most one device interrupt may be in service at a time: a vector of a
-// higher priority class would preempt one in service and its signal would
-// be merged into the first. Device vectors therefore share one priority
-// class, from FirstDeviceVector (Intel SDM Vol. 3A, 11.8.3: the class is the vector's
-// high nibble; the local APIC holds a vector of the class in service
-// pending until the EOI).
-var dispatch struct {
+// Vectors IRQLine hands out: from the top down, away from the low vectors
+// that ServeInterrupts users pick by hand.
+const (
+	lineVectorLow  = 0x30
+	lineVectorHigh = 0xef
+)
+
+// lines is the dispatcher's state. The lock also serialises I/O APIC
+// register accesses (index/data pairs) after boot.
+var lines struct {
 	sync.Mutex
 	started  bool
-	handlers [256]func()
-	fallback func(vector int)
+	byVector [256]atomic.Pointer[irqLine]
+	byGSI    map[uint32]*irqLine
+	fallback atomic.Pointer[func(int)] // ServeInterrupts' isr
+	stray    atomic.Uint64             // interrupts nobody took
 }
 
-// FirstDeviceVector starts the priority class device interrupts are
-// routed to: vectors FirstDeviceVector to FirstDeviceVector+15.
-const FirstDeviceVector = 0x40
-
-// ErrVectorInUse is HandleInterrupt's error for a vector that has a
-// handler already.
-var ErrVectorInUse = errors.New("platform: interrupt vector already has a handler")
-
-// HandleInterrupt makes isr the handler of vector, which must be one of
-// the 16 device vectors from FirstDeviceVector. isr runs in the dispatch
-// goroutine (a goroutine: it may allocate and lock, but every other device
-// interrupt waits until it returns); interrupts on vector that arrive while
-// it runs are coalesced into one call. Route the device's line to vector
-// on BootCPU after this.
-func HandleInterrupt(vector uint8, isr func()) error {
-	if vector < FirstDeviceVector || vector >= FirstDeviceVector+16 {
-		return fmt.Errorf("platform: interrupt vector %#x is outside the device vectors %#x-%#x", vector, FirstDeviceVector, FirstDeviceVector+15)
-	}
-	if isr == nil {
-		return fmt.Errorf("platform: nil handler for interrupt vector %#x", vector)
-	}
-	dispatch.Lock()
-	defer dispatch.Unlock()
-	if dispatch.handlers[vector] != nil {
-		return fmt.Errorf("%w: %#x", ErrVectorInUse, vector)
-	}
-	dispatch.handlers[vector] = isr
-	startDispatch()
-	return nil
-}
-
-// ServeInterrupts calls isr with the vector of every device interrupt that
-// has no HandleInterrupt handler, until stop is closed, in the dispatch
-// goroutine. Interrupts that arrive while isr runs are coalesced into one
-// call (the signal is a bit, as a pending IRQ is). Run one server at a
-// time.
-func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
-	dispatch.Lock()
-	dispatch.fallback = isr
-	startDispatch()
-	dispatch.Unlock()
-	<-stop
-	dispatch.Lock()
-	dispatch.fallback = nil
-	dispatch.Unlock()
-}
-
-// startDispatch starts the dispatch goroutine once; dispatch is locked.
-func startDispatch() {
-	if dispatch.started {
+func startDispatcher() {
+	if lines.started {
 		return
 	}
-	dispatch.started = true
+	lines.started = true
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGTRAP)
 	go func() {
 		for range c {
-			v := currentVectorNumber()
-			dispatch.Lock()
-			var h func()
-			if v >= 0 && v < len(dispatch.handlers) {
-				h = dispatch.handlers[v]
-			}
-			fb := dispatch.fallback
-			dispatch.Unlock()
-			switch {
-			case h != nil:
-				h()
-			case fb != nil:
-				fb(v)
-			}
+			dispatch(currentVectorNumber())
 			// End this interrupt, and only this one: an EOI with none
 			// in service could end another handler's early.
 			go endOfInterrupt()
 		}
 	}()
+}
+
+func dispatch(vector int) {
+	if vector >= 0 && vector < len(lines.byVector) {
+		if l := lines.byVector[vector].Load(); l != nil {
+			if h := l.handler.Load(); h != nil {
+				(*h)()
+				return
+			}
+		}
+	}
+	if f := lines.fallback.Load(); f != nil {
+		(*f)(vector)
+		return
+	}
+	// A masked line's last interrupt, or one nobody routed: counted,
+	// ended, not lost silently.
+	lines.stray.Add(1)
+}
+
+// StrayInterrupts counts the device interrupts that arrived with no line
+// handler and no ServeInterrupts to take them.
+func StrayInterrupts() uint64 { return lines.stray.Load() }
+
+// ServeInterrupts calls isr with the vector of every device interrupt that
+// no IRQ line owns, until stop is closed. Interrupts that arrive while isr
+// runs are coalesced into one call (the signal is a bit, as a pending IRQ
+// is). One ServeInterrupts runs at a time: a second one panics.
+func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
+	lines.Lock()
+	if !lines.fallback.CompareAndSwap(nil, &isr) {
+		lines.Unlock()
+		panic("platform: ServeInterrupts is already running")
+	}
+	startDispatcher()
+	lines.Unlock()
+	<-stop
+	lines.fallback.Store(nil)
 }
 
 // endOfInterrupt has the boot CPU write its EOI, through an NMI (tamago's
@@ -148,13 +129,88 @@ func endOfInterrupt() {
 	CPU.LAPIC.IPI(int(bootAPIC.Load()), 0, lapic.ICR_DLV_NMI)
 }
 
-// Mask stops global system interrupt gsi from being delivered.
-func Mask(gsi uint32) error {
-	for _, io := range ioapics {
-		if gsi >= io.GSIBase && gsi < io.GSIBase+uint32(io.Inputs) {
-			io.write(ioredtbl+2*(gsi-io.GSIBase), redMasked)
-			return nil
-		}
+// irqLine is a hw.IRQ: one GSI of an I/O APIC, with its own vector,
+// delivered to the boot CPU.
+type irqLine struct {
+	gsi              uint32
+	vector           uint8
+	activeLow, level bool
+	handler          atomic.Pointer[func()] // nil while masked
+	closed           bool                   // under lines' lock
+}
+
+// IRQLine returns global system interrupt gsi as a hw.IRQ with the given
+// polarity and trigger mode (from the MADT, or a device's _PRT entry), on
+// a vector of its own. The line starts masked; a GSI is one line until it
+// is closed.
+func IRQLine(gsi uint32, activeLow, level bool) (hw.IRQ, error) {
+	lines.Lock()
+	defer lines.Unlock()
+	if _, err := ioapicFor(gsi); err != nil {
+		return nil, err
 	}
-	return errNoIOAPIC(gsi)
+	if lines.byGSI[gsi] != nil {
+		return nil, fmt.Errorf("platform: GSI %d is already an open IRQ line", gsi)
+	}
+	v := lineVectorHigh
+	for ; v >= lineVectorLow && lines.byVector[v].Load() != nil; v-- {
+	}
+	if v < lineVectorLow {
+		return nil, fmt.Errorf("platform: no free interrupt vector for GSI %d", gsi)
+	}
+	l := &irqLine{gsi: gsi, vector: uint8(v), activeLow: activeLow, level: level}
+	if err := mask(gsi); err != nil {
+		return nil, err
+	}
+	if lines.byGSI == nil {
+		lines.byGSI = map[uint32]*irqLine{}
+	}
+	lines.byGSI[gsi] = l
+	lines.byVector[v].Store(l)
+	return l, nil
+}
+
+// ISAIRQ returns ISA IRQ irq as a hw.IRQ, wired as the MADT's interrupt
+// source overrides say (ISAToGSI).
+func ISAIRQ(irq uint8) (hw.IRQ, error) {
+	gsi, activeLow, level := ISAToGSI(irq)
+	return IRQLine(gsi, activeLow, level)
+}
+
+func (l *irqLine) Enable(handler func()) error {
+	if handler == nil {
+		return fmt.Errorf("platform: GSI %d: Enable with a nil handler", l.gsi)
+	}
+	lines.Lock()
+	defer lines.Unlock()
+	if l.closed {
+		return fmt.Errorf("GSI %d: %w", l.gsi, hw.ErrClosed)
+	}
+	l.handler.Store(&handler)
+	startDispatcher()
+	return route(l.gsi, l.vector, BootCPU(), l.activeLow, l.level)
+}
+
+func (l *irqLine) Mask() error {
+	lines.Lock()
+	defer lines.Unlock()
+	if l.closed {
+		return fmt.Errorf("GSI %d: %w", l.gsi, hw.ErrClosed)
+	}
+	l.handler.Store(nil)
+	return mask(l.gsi)
+}
+
+func (l *irqLine) Close() error {
+	lines.Lock()
+	defer lines.Unlock()
+	if l.closed {
+		return fmt.Errorf("GSI %d: %w", l.gsi, hw.ErrClosed)
+	}
+	l.handler.Store(nil)
+	err := mask(l.gsi)
+	l.closed = true
+	lines.byVector[l.vector].Store(nil)
+	delete(lines.byGSI, l.gsi)
+	return err
 }
