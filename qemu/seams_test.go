@@ -57,7 +57,9 @@ const captureMarker = "capture| "
 // that the chosen Console and Clock are what the machine uses:
 //   - every line of kernel output, the boot summary, fmt.Println, println
 //     and a panic's message and stack trace, reached the capture console;
-//   - a line typed on the serial line reached the console's input;
+//   - bytes typed on the serial line reached the console's input: a flood
+//     while nobody read, held up to the buffer's size and the rest counted
+//     as dropped, then a line;
 //   - time.Sleep(time.Second) took 0.5 s ± 10% by the host's clock, and
 //     the switch to that clock kept time continuous.
 func TestBootSeams(t *testing.T) {
@@ -97,12 +99,24 @@ func TestBootSeams(t *testing.T) {
 		t.Errorf("kernel clock: time.Sleep(1s) took %v, less than it asked for", time.Duration(kernel))
 	}
 
+	// A flood while the kernel does not read: its console input keeps
+	// core.InputBufferSize (4096) bytes, the oldest, and counts the rest.
+	_, fm := vm.Expect(m+`seamtest: not reading; send (\d+) bytes$`, bootTimeout)
+	flood, _ := strconv.Atoi(fm[1])
+	vm.Send(strings.Repeat("x", flood))
+	_, fl := vm.Expect(m+`seamtest: flood received=(\d+) buffered=(\d+) dropped=(\d+) intact=(\w+)$`, bootTimeout)
+	const held = 4096
+	if want := []string{fm[1], strconv.Itoa(held), strconv.Itoa(flood - held), "true"}; !slices.Equal(fl[1:], want) {
+		t.Errorf("after a flood of %d bytes: received=%s buffered=%s dropped=%s intact=%s, want received=%s buffered=%s dropped=%s intact=%s",
+			flood, fl[1], fl[2], fl[3], fl[4], want[0], want[1], want[2], want[3])
+	}
+
 	vm.Expect(m+`seamtest: waiting for a line of input$`, bootTimeout)
 	const typed = "ping from the host 42"
 	vm.Send(typed + "\n")
 	_, in := vm.Expect(m+`seamtest: input "(.*)" received=(\d+) dropped=(\d+)$`, bootTimeout)
-	if in[1] != typed || in[3] != "0" {
-		t.Errorf("the kernel read %q (dropped %s), want %q with nothing dropped", in[1], in[3], typed)
+	if in[1] != typed || in[3] != fl[3] {
+		t.Errorf("the kernel read %q (dropped %s in all), want %q with no more dropped than the flood's %s", in[1], in[3], typed, fl[3])
 	}
 
 	vm.Expect(m+`panic: seamtest: the panic the console must capture$`, bootTimeout)

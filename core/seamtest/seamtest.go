@@ -8,7 +8,9 @@
 //   - fmt.Println and println output reaching the chosen console;
 //   - time.Sleep(time.Second) between two lines, for the host to time;
 //   - bytes the host sends on the serial line arriving on the console's
-//     input (Kernel.Input), echoed back in a line;
+//     input (Kernel.Input): a flood while nobody reads, of which the buffer
+//     keeps what fits and counts the rest as dropped, then a line, echoed
+//     back;
 //   - a panic: its message and stack trace reaching the console.
 //
 // With capture=fault on the command line it instead makes the console
@@ -19,15 +21,32 @@ package seamtest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/seamtest/capture"
 )
 
-// inputWait bounds the wait for the host's line, in kernel time (which the
-// test clock runs fast).
+// inputWait bounds each wait for the host's input, in kernel time (which
+// the test clock runs fast).
 const inputWait = 2 * time.Minute
+
+// floodBytes is how many bytes ('x') Main asks the host to send while it
+// does not read: more than the console input holds.
+const floodBytes = core.InputBufferSize + 1904
+
+// waitReceived waits until in has received n bytes.
+func waitReceived(in *core.ConsoleInput, n uint64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for in.Received() < n {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("received %d of %d bytes within %v", in.Received(), n, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
 
 // Main runs the checks above and ends in a panic.
 func Main() {
@@ -50,6 +69,19 @@ func Main() {
 	if k.Input == nil {
 		panic("seamtest: the console has no input")
 	}
+	// Nobody reads while the host floods the line: the buffer keeps the
+	// oldest InputBufferSize bytes and counts the rest as dropped.
+	fmt.Printf("seamtest: not reading; send %d bytes\n", floodBytes)
+	if err := waitReceived(k.Input, floodBytes, inputWait); err != nil {
+		panic("seamtest: " + err.Error())
+	}
+	kept := make([]byte, k.Input.Buffered())
+	if _, err := io.ReadFull(k.Input, kept); err != nil {
+		panic("seamtest: " + err.Error())
+	}
+	intact := bytes.Count(kept, []byte{'x'}) == len(kept)
+	fmt.Printf("seamtest: flood received=%d buffered=%d dropped=%d intact=%v\n", k.Input.Received(), len(kept), k.Input.Dropped(), intact)
+
 	fmt.Println("seamtest: waiting for a line of input")
 	line, err := readLine(k.Input, inputWait)
 	if err != nil {
