@@ -367,14 +367,3 @@ var ErrTimeout = errors.New("timeout")
 func (vm *VM) failure(err error) error {
 	return &Error{Err: err, Tail: vm.Tail(TailLines), Stderr: vm.Stderr()}
 }
-
-// DebugExitCode decodes an exit status written through isa-debug-exit: a
-// guest writing v ends QEMU with (v<<1)|1, so odd statuses decode to v and
-// ok is true. Status 1 decodes to 0 but is also what QEMU returns on its own
-// errors: give a test kernel's pass and fail codes other than 0.
-func DebugExitCode(status int) (v int, ok bool) {
-	if status <= 0 || status&1 == 0 {
-		return 0, false
-	}
-	return status >> 1, true
-}

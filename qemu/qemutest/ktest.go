@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerokernel/aero/core/report"
 	"github.com/aerokernel/aero/qemu"
 )
 
@@ -432,7 +433,7 @@ func runKTests(t runner, vm *VM, timeout time.Duration) *KTestRun {
 		}
 		p.feed(l.Text)
 	}
-	if code, ok := qemu.DebugExitCode(vm.ExitStatus()); ok {
+	if code, ok := report.DebugExitCode(vm.ExitStatus()); ok {
 		p.run.Code = code
 	}
 	failed := p.run.Failed()

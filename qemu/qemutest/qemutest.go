@@ -34,6 +34,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerokernel/aero/core/report"
 	"github.com/aerokernel/aero/qemu"
 )
 
@@ -64,6 +65,9 @@ type VM struct {
 
 	t           testing.TB
 	failOnPanic bool
+
+	// timedOut is set when Expect or WaitExit killed QEMU at its timeout.
+	timedOut bool
 
 	mu    sync.Mutex
 	shown int // serial lines when a failure message last showed the tail
@@ -128,7 +132,9 @@ func (vm *VM) FailOnPanic() *VM {
 // compiled as a regexp, or a *regexp.Regexp), searching the lines after the
 // previous match, and returns the line (text and host arrival time) and the
 // submatches. It fails the test with the last serial lines when QEMU exits
-// or the timeout passes first (QEMU keeps running until the test ends).
+// or the timeout passes first; at the timeout it kills QEMU, so that a hung
+// guest does not hold the machine until the test ends and later Expects
+// fail at once.
 func (vm *VM) Expect(pattern any, timeout time.Duration) (qemu.Line, []string) {
 	vm.t.Helper()
 	var re *regexp.Regexp
@@ -148,7 +154,8 @@ func (vm *VM) Expect(pattern any, timeout time.Duration) (qemu.Line, []string) {
 		l, err := vm.next(deadline)
 		if err != nil {
 			if errors.Is(err, qemu.ErrTimeout) {
-				vm.t.Fatalf("qemutest: no serial line matched %q within %v%s", re, timeout, vm.failureTail())
+				vm.killAtTimeout()
+				vm.t.Fatalf("qemutest: no serial line matched %q within %v: QEMU killed%s", re, timeout, vm.failureTail())
 			}
 			vm.t.Fatalf("qemutest: QEMU exited (%s) before a serial line matched %q%s", vm.exitText(), re, vm.failureTail())
 		}
@@ -172,6 +179,7 @@ func (vm *VM) WaitExit(timeout time.Duration) int {
 	status, err := vm.Wait(timeout)
 	if err != nil {
 		if errors.Is(err, qemu.ErrTimeout) {
+			vm.killAtTimeout() // qemu.VM.Wait killed it; note why
 			vm.t.Fatalf("qemutest: QEMU still running after %v: killed%s", timeout, vm.failureTail())
 		}
 		vm.t.Fatalf("qemutest: QEMU ended abnormally (%s)%s", vm.exitText(), vm.failureTail())
@@ -181,7 +189,7 @@ func (vm *VM) WaitExit(timeout time.Duration) int {
 			vm.t.Fatalf("qemutest: the kernel panicked (QEMU %s):\n%s", vm.exitText(), strings.Join(vm.collectPanic(l), "\n"))
 		}
 	}
-	code, ok := qemu.DebugExitCode(status)
+	code, ok := report.DebugExitCode(status)
 	if !ok {
 		vm.t.Fatalf("qemutest: QEMU exited with status %d, not through isa-debug-exit%s", status, vm.failureTail())
 	}
@@ -198,7 +206,7 @@ func (vm *VM) ExpectSummary(timeout time.Duration) qemu.Summary {
 	vm.t.Helper()
 	boot, _ := vm.Expect(`^\s*aero: boot\b`, timeout)
 	lines := []string{boot.Text}
-	b, err := qemu.ParseBootLine(boot.Text)
+	b, err := report.ParseBootLine(boot.Text)
 	if err != nil {
 		vm.t.Fatalf("qemutest: %v%s", err, vm.failureTail())
 	}
@@ -206,7 +214,7 @@ func (vm *VM) ExpectSummary(timeout time.Duration) qemu.Summary {
 		l, _ := vm.Expect(`^\s*aero: node\b`, timeout)
 		lines = append(lines, l.Text)
 	}
-	s, err := qemu.ParseSummary(lines)
+	s, err := report.ParseSummary(lines)
 	if err != nil {
 		vm.t.Fatalf("qemutest: %v%s", err, vm.failureTail())
 	}
@@ -263,6 +271,15 @@ func (vm *VM) collectPanic(first qemu.Line) []string {
 	return out
 }
 
+// killAtTimeout kills QEMU (if still running) and notes that the harness
+// did, for exitText.
+func (vm *VM) killAtTimeout() {
+	vm.mu.Lock()
+	vm.timedOut = true
+	vm.mu.Unlock()
+	vm.Kill()
+}
+
 // exitText describes how QEMU ended.
 func (vm *VM) exitText() string {
 	select {
@@ -270,11 +287,17 @@ func (vm *VM) exitText() string {
 	default:
 		return "still running"
 	}
+	vm.mu.Lock()
+	timedOut := vm.timedOut
+	vm.mu.Unlock()
+	if timedOut {
+		return "killed at a timeout"
+	}
 	st := vm.ExitStatus()
 	if st < 0 {
 		return "killed by a signal"
 	}
-	if code, ok := qemu.DebugExitCode(st); ok {
+	if code, ok := report.DebugExitCode(st); ok {
 		return fmt.Sprintf("status %d: isa-debug-exit code %d", st, code)
 	}
 	return fmt.Sprintf("status %d", st)

@@ -62,7 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.Var(&nodes, "numa-node", "an explicit NUMA node, `cpus=0-2,mem=2G` (repeat per node, in node order)")
 	fs.Var(&dists, "numa-dist", "a NUMA distance, `src:dst=val` such as 0:1=20 (repeatable)")
 	fs.BoolVar(&o.GDB, "gdb", false, "wait for gdb on tcp::1234 (-s -S)")
-	fs.BoolVar(&o.DebugExit, "debug-exit", true, "add isa-debug-exit at port 0xf4")
+	fs.BoolVar(&o.DebugExit, "debug-exit", true, fmt.Sprintf("add isa-debug-exit at port %#x", qemu.DebugExitPort))
 	fs.StringVar(&o.Net, "net", "", "NIC on user networking: virtio or e1000")
 	fs.StringVar(&o.Disk, "disk", "", "raw disk `image` on virtio-blk")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the QEMU command line and exit")
