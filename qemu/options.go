@@ -46,6 +46,10 @@ const (
 const (
 	NetVirtio = "virtio" // virtio-net: on PCI for q35/pc, on MMIO for microvm
 	NetE1000  = "e1000"  // Intel e1000 on PCI (not on microvm)
+	// NetDefault leaves the NIC to QEMU: its default for the machine, on
+	// user networking (no -nic none). The ACPI fixture dumper uses it so
+	// that the tables are those of QEMU's plain command line.
+	NetDefault = "default"
 )
 
 // Options describes one QEMU run. The zero value plus a Kernel is a valid
@@ -99,7 +103,8 @@ type Options struct {
 	// Distances are -numa dist entries between nodes (SLIT).
 	Distances []Distance
 
-	// Net adds a NIC (NetVirtio or NetE1000) on QEMU user networking.
+	// Net adds a NIC (NetVirtio or NetE1000) on QEMU user networking;
+	// empty means none (-nic none), NetDefault QEMU's default.
 	Net string
 	// Disk adds a virtio-blk device backed by this raw image (commas in the
 	// path are doubled, as QEMU's option syntax wants).
@@ -222,6 +227,7 @@ func (o Options) Args() ([]string, error) {
 	switch o.Net {
 	case "":
 		args = append(args, "-nic", "none")
+	case NetDefault:
 	case NetVirtio:
 		dev := "virtio-net-pci"
 		if machine == MachineMicrovm {
@@ -234,7 +240,7 @@ func (o Options) Args() ([]string, error) {
 		}
 		args = append(args, "-netdev", "user,id=net0", "-device", "e1000,netdev=net0")
 	default:
-		return nil, fmt.Errorf("qemu: unknown NIC %q (want virtio or e1000)", o.Net)
+		return nil, fmt.Errorf("qemu: unknown NIC %q (want virtio, e1000 or default)", o.Net)
 	}
 	if o.Disk != "" {
 		dev := "virtio-blk-pci"

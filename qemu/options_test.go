@@ -51,6 +51,8 @@ func TestArgs(t *testing.T) {
 				"-object", "memory-backend-ram,id=m1,size=1G",
 				"-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
 				"-numa", "node,nodeid=1,cpus=2-3,memdev=m1"}, k, none)},
+		{"default nic", Options{Machine: "pc", Kernel: "k.elf", Net: NetDefault},
+			cat(base("pc", "tcg", "1", "2G"), k)},
 		{"iso", Options{ISO: "aero.iso", Memory: "1g"},
 			cat(base("q35", "tcg", "1", "1G"), []string{"-cdrom", "aero.iso"}, none)},
 		{"numa preset 2 nodes", Options{CPUs: 4, Memory: "4G", Nodes: 2, Kernel: "k.elf"},

@@ -367,3 +367,17 @@ var ErrTimeout = errors.New("timeout")
 func (vm *VM) failure(err error) error {
 	return &Error{Err: err, Tail: vm.Tail(TailLines), Stderr: vm.Stderr()}
 }
+
+// ShellJoin writes a command line (such as VM.Command) the way a shell
+// reads it back, quoting only the arguments that need it.
+func ShellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+") == "" {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}

@@ -241,3 +241,11 @@ func TestAutoFallback(t *testing.T) {
 		})
 	}
 }
+
+func TestShellJoin(t *testing.T) {
+	got := ShellJoin([]string{"qemu", "-append", "console=ttyS0 x", "", "it's", "a,b=c:1@2%3+4"})
+	want := `qemu -append 'console=ttyS0 x' '' 'it'\''s' a,b=c:1@2%3+4`
+	if got != want {
+		t.Errorf("ShellJoin = %s, want %s", got, want)
+	}
+}

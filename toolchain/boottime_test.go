@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	"github.com/aerokernel/aero/qemu"
+	qlinux "github.com/aerokernel/aero/qemu/linuxguest"
+	"github.com/aerokernel/aero/qemu/qemutest"
 	"github.com/aerokernel/aero/toolchain/linuxguest"
 )
 
@@ -34,7 +36,7 @@ func BenchmarkBootTime(b *testing.B) {
 		b.Fatalf("aero-image build: %v\n%s", err, msg)
 	}
 	aeroELF := filepath.Join(out, "aero.elf")
-	kernel, err := linuxguest.Kernel(true, b.Logf)
+	kernel, err := qlinux.Kernel(true, b.Logf)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,32 +79,17 @@ var (
 )
 
 func bootAeroTimes(b *testing.B, elf string) (summary, entry time.Duration) {
-	vm, err := qemutest.Start(qemutest.Config{Machine: "q35", CPUs: 4, Memory: "2G", Kernel: elf, DebugExit: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer vm.Kill()
-	s, _, err := vm.Expect(aeroSummary, bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, _, err := vm.Expect(aeroEntry, bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
+	vm := qemutest.Boot(b, qemu.Options{Machine: qemu.MachineQ35, CPUs: 4, Memory: "2G", Kernel: elf})
+	defer vm.Kill() // now, not when the benchmark ends: the boots take turns
+	s, _ := vm.Expect(aeroSummary, bootTimeout)
+	e, _ := vm.Expect(aeroEntry, bootTimeout)
 	return s.Time.Sub(vm.Start), e.Time.Sub(vm.Start)
 }
 
 func bootLinuxTime(b *testing.B, kernel, initrd string) time.Duration {
-	vm, err := qemutest.Start(linuxguest.Config(kernel, initrd, 4))
-	if err != nil {
-		b.Fatal(err)
-	}
+	vm := qemutest.Boot(b, linuxguest.Options(kernel, initrd, 4))
 	defer vm.Kill()
-	l, _, err := vm.Expect(regexp.MustCompile(`^linuxguest: up `), bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
+	l, _ := vm.Expect(`^linuxguest: up `, bootTimeout)
 	if !strings.HasPrefix(l.Text, "linuxguest: up numcpu=4") {
 		b.Fatalf("linux guest has the wrong CPU count: %s", l.Text)
 	}

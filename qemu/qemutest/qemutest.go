@@ -303,6 +303,11 @@ func (vm *VM) exitText() string {
 	return fmt.Sprintf("status %d", st)
 }
 
+// TailReport returns the last ReportLines serial lines and QEMU's
+// stderr as a failure of this package shows them, for a test that words
+// its own failure.
+func (vm *VM) TailReport() string { return strings.TrimPrefix(vm.failureTail(), "\n") }
+
 // failureTail is the tail of the serial output for a failure message,
 // "\n"-led, and notes it as shown.
 func (vm *VM) failureTail() string {
@@ -333,7 +338,7 @@ func (vm *VM) report(running bool) string {
 	if running {
 		how = "killed as the test ended"
 	}
-	fmt.Fprintf(&b, "; %s): %s", how, shellJoin(vm.Command))
+	fmt.Fprintf(&b, "; %s): %s", how, qemu.ShellJoin(vm.Command))
 	if st := vm.Stderr(); len(st) > 0 {
 		fmt.Fprintf(&b, "\nQEMU stderr:\n\t%s", strings.Join(st, "\n\t"))
 	} else {
@@ -355,20 +360,6 @@ func tailText(tail []string) string {
 		return "(no serial output)"
 	}
 	return fmt.Sprintf("last %d serial lines:\n\t%s", len(tail), strings.Join(tail, "\n\t"))
-}
-
-// shellJoin writes a command line a shell reads back (quoting only where
-// needed).
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+") == "" {
-			out[i] = a
-		} else {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
 }
 
 // echoWriter copies serial lines to the test log (AERO_QEMU_ECHO=1) until

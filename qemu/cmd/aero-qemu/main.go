@@ -131,25 +131,6 @@ func parseDist(s string) (qemu.Distance, error) {
 	return d, nil
 }
 
-// shellQuote writes args so that a shell reads them back unchanged.
-func shellQuote(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		safe := a != ""
-		for _, r := range a {
-			if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+", r) {
-				safe = false
-			}
-		}
-		if safe {
-			out[i] = a
-		} else {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
-}
-
 // dryRun returns the command line QEMU would first be started with.
 func dryRun(o qemu.Options, kvm bool) (string, error) {
 	note := ""
@@ -169,7 +150,7 @@ func dryRun(o qemu.Options, kvm bool) (string, error) {
 	if bin == "" {
 		bin = qemu.DefaultBinary
 	}
-	return note + shellQuote(append([]string{bin}, args...)) + "\n", nil
+	return note + qemu.ShellJoin(append([]string{bin}, args...)) + "\n", nil
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
