@@ -1,9 +1,7 @@
 package toolchain_test
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,25 +15,16 @@ import (
 )
 
 // BenchmarkBootTime boots Aero's default kernel (configs/defconfig, built
-// with the image tool) and the Linux baseline guest five times each on q35,
-// -smp 4, 2 GiB, TCG, alternating, and reports the medians: QEMU start to
+// by qemutest.BuildConfig: skipped without AERO_GO) and the Linux baseline
+// guest five times each on q35, -smp 4, 2 GiB, TCG, alternating, and
+// reports the medians: QEMU start to
 // Aero's boot summary line and to its HRT entry, QEMU start to the Linux
 // guest's /init printing its first line. Reported, not asserted.
 //
 //	go test -run '^$' -bench BootTime -benchtime 1x -timeout 30m
 func BenchmarkBootTime(b *testing.B) {
 	requireQEMU(b)
-	goBin := os.Getenv("AERO_GO")
-	if goBin == "" {
-		b.Skip("AERO_GO is not set")
-	}
-	out := b.TempDir()
-	cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/defconfig", "-o", out, "-go", goBin)
-	cmd.Dir = ".."
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("aero-image build: %v\n%s", err, msg)
-	}
-	aeroELF := filepath.Join(out, "aero.elf")
+	aeroELF := qemutest.BuildConfig(b, "configs/defconfig")
 	kernel, err := qlinux.Kernel(true, b.Logf)
 	if err != nil {
 		b.Fatal(err)

@@ -1,10 +1,13 @@
-// Package qemutest boots Aero kernels under QEMU from Go tests: Boot starts
-// QEMU for a test and ends it with the test, Expect and WaitExit fail the
-// test with the guest's last serial lines, CheckSummary compares the boot
-// summary with what QEMU was given, and RunKTests turns the kernel's
-// in-kernel tests into subtests.
+// Package qemutest boots Aero kernels under QEMU from Go tests:
+// BuildConfig builds a kernel config of the tree (once per test binary),
+// Boot starts QEMU for a test and ends it with the test, Expect and
+// WaitExit fail the test with the guest's last serial lines (killing a hung
+// guest at its timeout), CheckSummary compares the boot summary with what
+// QEMU was given, and RunKTests turns the kernel's in-kernel tests into
+// subtests.
 //
 //	func TestBoot(t *testing.T) {
+//		elf := qemutest.BuildConfig(t, "configs/ktest")
 //		vm := qemutest.Boot(t, qemu.Options{Kernel: elf, CPUs: 4, Nodes: 2, Append: "test=all"})
 //		vm.CheckSummary(time.Minute, 1)
 //		qemutest.RunKTests(t, vm, 3*time.Minute)
