@@ -13,8 +13,9 @@
 // Boot picks, for each kind, the one registered implementation that is not
 // core's own "default"; with none it uses core's default; with two or more it
 // stops and names them (a kernel links one module per kind; the image tool's
-// configs enforce that). The kernel command line can name one explicitly:
-// sched=NAME, memory=NAME, topology=NAME, console=NAME.
+// configs enforce that). The kernel command line can name one explicitly,
+// e.g. sched=NAME. The kinds, with their config and command-line keys and
+// Register functions, are one table: package kind (core/kind).
 //
 // # Core's defaults
 //

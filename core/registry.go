@@ -3,38 +3,58 @@ package core
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/aerokernel/aero/core/kind"
 )
 
-// Kind is a kind of swappable implementation. The names match the keys of
-// the image tool's configs.
+// Kind is a kind of swappable implementation, by its name in package
+// kind's table (core/kind), which also gives its config key, command-line
+// key, Register function and Kernel field.
 type Kind string
 
-// The kinds Boot chooses one implementation of.
+// The kinds, as named in package kind.
 const (
-	KindClock     Kind = "clock"
-	KindConsole   Kind = "console"
-	KindTopology  Kind = "topology"
-	KindMemory    Kind = "memory"
-	KindScheduler Kind = "scheduler"
+	KindClock     Kind = kind.Clock
+	KindConsole   Kind = kind.Console
+	KindTopology  Kind = kind.Topology
+	KindMemory    Kind = kind.Memory
+	KindScheduler Kind = kind.Scheduler
+	KindNIC       Kind = kind.NIC
+	KindBlock     Kind = kind.Block
 )
 
-// Kinds lists the kinds in the order Boot initialises them.
-var Kinds = []Kind{KindClock, KindConsole, KindTopology, KindMemory, KindScheduler}
+// Kinds lists the kinds Boot chooses exactly one implementation of, in the
+// order it initialises them: the required kinds of package kind's table.
+var Kinds = requiredKinds()
+
+func requiredKinds() []Kind {
+	var ks []Kind
+	for _, r := range kind.Required() {
+		ks = append(ks, Kind(r.Name))
+	}
+	return ks
+}
 
 // DefaultName is the name of core's own implementation of each kind.
 const DefaultName = "default"
 
+// row is k's entry in package kind's table. Every Kind core uses is one of
+// the constants above, so a missing row is a programming error.
+func (k Kind) row() kind.Kind {
+	r, ok := kind.Lookup(string(k))
+	if !ok {
+		panic(fmt.Sprintf("core: kind %q is not in package kind's table", string(k)))
+	}
+	return r
+}
+
 // cmdlineKey is the kernel command line option that names an
 // implementation of a kind explicitly.
-func (k Kind) cmdlineKey() string {
-	if k == KindScheduler {
-		return "sched"
-	}
-	return string(k)
-}
+func (k Kind) cmdlineKey() string { return k.row().CmdlineKey }
 
 var registry struct {
 	sync.Mutex
@@ -43,32 +63,38 @@ var registry struct {
 	blocks map[string]func(*Kernel) ([]BlockDevice, error)
 }
 
-func register(kind Kind, name string, f func() Module) {
-	if name == "" || strings.ContainsAny(name, " \t\n,=") {
-		panic(fmt.Sprintf("core: invalid %s name %q", kind, name))
-	}
+func register(k Kind, name string, f func() Module) {
+	checkName(k, name)
 	if f == nil {
-		panic(fmt.Sprintf("core: nil %s %q", kind, name))
+		panic(fmt.Sprintf("core: nil %s %q", k.row().Noun, name))
 	}
 	registry.Lock()
 	defer registry.Unlock()
 	if registry.m == nil {
 		registry.m = map[Kind]map[string]func() Module{}
 	}
-	if registry.m[kind] == nil {
-		registry.m[kind] = map[string]func() Module{}
+	if registry.m[k] == nil {
+		registry.m[k] = map[string]func() Module{}
 	}
-	if _, dup := registry.m[kind][name]; dup {
-		panic(fmt.Sprintf("core: %s %q registered twice", kind, name))
+	if _, dup := registry.m[k][name]; dup {
+		panic(fmt.Sprintf("core: %s %q registered twice", k.row().Noun, name))
 	}
-	registry.m[kind][name] = f
+	registry.m[k][name] = f
 }
 
-func registerTyped[T Module](kind Kind, name string, f func() T) {
-	if f == nil {
-		register(kind, name, nil)
+// checkName panics on a name that cannot be written on the command line
+// (KEY=NAME) or in a config.
+func checkName(k Kind, name string) {
+	if name == "" || strings.ContainsAny(name, " \t\n,=") {
+		panic(fmt.Sprintf("core: invalid %s name %q", k.row().Noun, name))
 	}
-	register(kind, name, func() Module { return f() })
+}
+
+func registerTyped[T Module](k Kind, name string, f func() T) {
+	if f == nil {
+		register(k, name, nil)
+	}
+	register(k, name, func() Module { return f() })
 }
 
 // RegisterScheduler makes a scheduler available under name. Call it from
@@ -100,41 +126,49 @@ func RegisterClock(name string, f func() Clock) {
 // RegisterNICDriver adds a NIC driver: Boot calls probe once the machine is
 // up and adds the NICs it returns to Kernel.NICs.
 func RegisterNICDriver(name string, probe func(*Kernel) ([]NIC, error)) {
-	registerDriver(&registry.nics, "NIC driver", name, probe)
+	registerDriver(&registry.nics, KindNIC, name, probe)
 }
 
 // RegisterBlockDriver adds a block device driver, as RegisterNICDriver.
 func RegisterBlockDriver(name string, probe func(*Kernel) ([]BlockDevice, error)) {
-	registerDriver(&registry.blocks, "block driver", name, probe)
+	registerDriver(&registry.blocks, KindBlock, name, probe)
 }
 
-func registerDriver[F any](m *map[string]F, what, name string, probe F) {
+func registerDriver[F any](m *map[string]F, k Kind, name string, probe F) {
+	checkName(k, name)
+	if reflect.ValueOf(probe).IsNil() { // F is a func type
+		panic(fmt.Sprintf("core: nil %s %q", k.row().Noun, name))
+	}
 	registry.Lock()
 	defer registry.Unlock()
-	if name == "" {
-		panic("core: " + what + " without a name")
-	}
 	if *m == nil {
 		*m = map[string]F{}
 	}
 	if _, dup := (*m)[name]; dup {
-		panic(fmt.Sprintf("core: %s %q registered twice", what, name))
+		panic(fmt.Sprintf("core: %s %q registered twice", k.row().Noun, name))
 	}
 	(*m)[name] = probe
 }
 
-// Registered returns the sorted names registered for kind.
-func Registered(kind Kind) []string {
+// Registered returns the sorted names registered for kind k: modules of a
+// required kind, or drivers.
+func Registered(k Kind) []string {
 	registry.Lock()
 	defer registry.Unlock()
-	return sortedKeys(registry.m[kind])
+	switch k {
+	case KindNIC:
+		return sortedKeys(registry.nics)
+	case KindBlock:
+		return sortedKeys(registry.blocks)
+	}
+	return sortedKeys(registry.m[k])
 }
 
-// choose picks the implementation of kind: the one named explicitly (from
-// the command line) if not empty, else the only non-default one, else the
-// default.
-func choose(kind Kind, explicit string) (Module, string, error) {
-	names := Registered(kind)
+// choose picks the implementation of kind k: the one named explicitly
+// (from the command line) if not empty, else the only non-default one,
+// else the default.
+func choose(k Kind, explicit string) (Module, string, error) {
+	names := Registered(k)
 	pick := explicit
 	if pick == "" {
 		var others []string
@@ -150,18 +184,18 @@ func choose(kind Kind, explicit string) (Module, string, error) {
 			pick = others[0]
 		default:
 			return nil, "", fmt.Errorf("core: %d %s implementations are linked (%s): link one, or choose with %s=NAME on the command line",
-				len(others), kind, strings.Join(others, ", "), kind.cmdlineKey())
+				len(others), k, strings.Join(others, ", "), k.cmdlineKey())
 		}
 	}
 	if !slices.Contains(names, pick) {
-		return nil, "", fmt.Errorf("core: no %s named %q; linked: %s", kind, pick, strings.Join(names, ", "))
+		return nil, "", fmt.Errorf("core: no %s named %q; linked: %s", k, pick, strings.Join(names, ", "))
 	}
 	registry.Lock()
-	f := registry.m[kind][pick]
+	f := registry.m[k][pick]
 	registry.Unlock()
 	m := f()
 	if m == nil {
-		return nil, "", fmt.Errorf("core: %s %q: constructor returned nil", kind, pick)
+		return nil, "", fmt.Errorf("core: %s %q: constructor returned nil", k, pick)
 	}
 	return m, pick, nil
 }

@@ -2,10 +2,18 @@ package core
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aerokernel/aero/core/cmdline"
+	"github.com/aerokernel/aero/core/kind"
 )
 
 type testSched struct{ name string }
@@ -64,6 +72,10 @@ func TestRegisterRejects(t *testing.T) {
 			{"empty name", func() { RegisterScheduler("", func() Scheduler { return runtimeScheduler{} }) }},
 			{"name with space", func() { RegisterScheduler("a b", func() Scheduler { return runtimeScheduler{} }) }},
 			{"nil", func() { RegisterScheduler("x", nil) }},
+			{"nil driver", func() { RegisterNICDriver("x", nil) }},
+			{"driver name with =", func() {
+				RegisterBlockDriver("a=b", func(*Kernel) ([]BlockDevice, error) { return nil, nil })
+			}},
 		} {
 			func() {
 				defer func() {
@@ -152,6 +164,9 @@ func TestProbeDrivers(t *testing.T) {
 	RegisterNICDriver("b-virtio", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth1"}}, nil })
 	RegisterNICDriver("a-e1000", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth0"}}, nil })
 	RegisterBlockDriver("broken", func(*Kernel) ([]BlockDevice, error) { return nil, errors.New("no disk") })
+	if got := strings.Join(Registered(KindNIC), " "); got != "a-e1000 b-virtio" {
+		t.Errorf("Registered(nic) = %s, want a-e1000 b-virtio", got)
+	}
 	k := &Kernel{}
 	k.probeDrivers()
 	if len(k.NICs) != 2 || k.NICs[0].Name() != "eth0" || k.NICs[1].Name() != "eth1" {
@@ -159,5 +174,120 @@ func TestProbeDrivers(t *testing.T) {
 	}
 	if len(k.Blocks) != 0 || len(k.Warnings) != 1 || !strings.Contains(k.Warnings[0], "block driver broken: no disk") {
 		t.Errorf("blocks %v, warnings %q: want none and the driver's error as a warning", k.Blocks, k.Warnings)
+	}
+}
+
+// coreRegisterFuncs parses core's own non-test files (every build
+// configuration: the tamago ones too) and returns its exported
+// package-level Register* functions by name.
+func coreRegisterFuncs(t *testing.T) map[string]*ast.FuncDecl {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := map[string]*ast.FuncDecl{}
+	fset := token.NewFileSet()
+	for _, p := range files {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, p, src, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			// RegisterX, not Registered.
+			if ok && fd.Recv == nil && len(fd.Name.Name) > len("Register") &&
+				strings.HasPrefix(fd.Name.Name, "Register") && token.IsExported(fd.Name.Name[len("Register"):]) {
+				funcs[fd.Name.Name] = fd
+			}
+		}
+	}
+	if len(funcs) == 0 {
+		t.Fatal("no Register functions found in core's files")
+	}
+	return funcs
+}
+
+// The table's Register column names core's functions, and core has no
+// Register function the table does not know (the image tool finds modules
+// by these names).
+func TestKindTableRegisterFuncs(t *testing.T) {
+	funcs := coreRegisterFuncs(t)
+	for _, k := range kind.All {
+		if _, ok := funcs[k.Register]; !ok {
+			t.Errorf("kind %s: package kind names core.%s, which core does not have", k.Name, k.Register)
+		}
+	}
+	for name := range funcs {
+		if _, ok := kind.ByRegister(name); !ok {
+			t.Errorf("core.%s is not the Register function of any kind in package kind's table", name)
+		}
+	}
+}
+
+// Every kind has its Kernel field, of the type its Register function
+// takes: the interface a constructor returns (required kinds), or a slice
+// of what a driver's probe returns.
+func TestKindTableKernelFields(t *testing.T) {
+	funcs := coreRegisterFuncs(t)
+	kt := reflect.TypeFor[Kernel]()
+	module := reflect.TypeFor[Module]()
+	for _, k := range kind.All {
+		f, ok := kt.FieldByName(k.Field)
+		if !ok {
+			t.Errorf("kind %s: core.Kernel has no field %s", k.Name, k.Field)
+			continue
+		}
+		var want string // the field's type as core's source writes it
+		switch {
+		case k.Required && f.Type.Kind() == reflect.Interface && f.Type.Implements(module):
+			want = "func() " + f.Type.Name()
+		case !k.Required && f.Type.Kind() == reflect.Slice:
+			want = "func(*Kernel) ([]" + f.Type.Elem().Name() + ", error)"
+		default:
+			t.Errorf("kind %s: Kernel.%s is a %v: want a Module interface (required kind) or a slice (drivers)", k.Name, k.Field, f.Type)
+			continue
+		}
+		fd, ok := funcs[k.Register]
+		if !ok {
+			continue // TestKindTableRegisterFuncs reports it
+		}
+		params := fd.Type.Params.List
+		var got []string
+		for _, p := range params {
+			for range max(1, len(p.Names)) {
+				got = append(got, types.ExprString(p.Type))
+			}
+		}
+		if len(got) != 2 || got[0] != "string" || got[1] != want {
+			t.Errorf("kind %s: core.%s takes (%s), want (string, %s) to match Kernel.%s %v",
+				k.Name, k.Register, strings.Join(got, ", "), want, k.Field, f.Type)
+		}
+	}
+}
+
+// core's Kind constants and Kinds are the table's.
+func TestKindsFromTable(t *testing.T) {
+	var want []Kind
+	for _, k := range kind.Required() {
+		want = append(want, Kind(k.Name))
+	}
+	if !reflect.DeepEqual(Kinds, want) {
+		t.Errorf("Kinds = %v, want the table's required kinds %v", Kinds, want)
+	}
+	for _, k := range []Kind{KindClock, KindConsole, KindTopology, KindMemory, KindScheduler, KindNIC, KindBlock} {
+		if _, ok := kind.Lookup(string(k)); !ok {
+			t.Errorf("core.Kind %q is not in package kind's table", k)
+		}
+	}
+	if KindScheduler.cmdlineKey() != "sched" || KindClock.cmdlineKey() != "clock" {
+		t.Errorf("cmdlineKey: scheduler %q, clock %q", KindScheduler.cmdlineKey(), KindClock.cmdlineKey())
 	}
 }

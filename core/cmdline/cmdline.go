@@ -30,9 +30,9 @@
 //	loglevel=N        kernel log verbosity: 0-7 or a name, emerg(0) alert(1)
 //	                  crit(2) err(3) warning(4) notice(5) info(6) debug(7);
 //	                  default 6 (info)
-//	console=NAME      the console module to use (non-empty); likewise
-//	sched=NAME        memory=NAME, topology=NAME, clock=NAME: choose among
-//	                  the linked implementations of a kind (see package core)
+//	KEY=NAME          choose the implementation of a kind among those linked,
+//	                  e.g. sched=rr: KEY is the kind's CmdlineKey in package
+//	                  kind (core/kind), NAME not empty (see package core)
 //	smp=N             use at most N CPUs (N >= 1)
 //	mem=SIZE          use at most SIZE bytes of RAM (the lowest); SIZE is a
 //	                  number with an optional K, M, G or T suffix (binary
@@ -54,6 +54,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aerokernel/aero/core/kind"
 )
 
 // MaxLen is the longest command line accepted, in bytes (before the NUL).
@@ -184,8 +186,6 @@ func validate(o Option) error {
 		if _, err := parseLogLevel(o.Value); err != nil {
 			return bad("%v", err)
 		}
-	case "console":
-		return needValue()
 	case "smp":
 		if err := needValue(); err != nil {
 			return err
@@ -210,14 +210,18 @@ func validate(o Option) error {
 		if o.Value != "panic" {
 			return bad("the only crash is crash=panic, got %q", o.Value)
 		}
-	case "sched", "memory", "topology", "clock":
-		return needValue()
 	case "panic":
 		if err := needValue(); err != nil {
 			return err
 		}
 		if n, err := strconv.Atoi(o.Value); err != nil || n < 0 {
 			return bad("want seconds >= 0, got %q", o.Value)
+		}
+	default:
+		if k, ok := kind.ByCmdlineKey(o.Key); ok {
+			if err := needValue(); err != nil {
+				return bad("needs a value: the name of a linked %s", k.Noun)
+			}
 		}
 	}
 	return nil
@@ -413,9 +417,6 @@ func (c *Cmdline) LogLevel() int {
 
 // Quiet reports whether quiet (or quiet=true) was given.
 func (c *Cmdline) Quiet() bool { q, _ := c.Bool("quiet", false); return q }
-
-// Console returns console=, or "" if absent.
-func (c *Cmdline) Console() string { return c.String("console", "") }
 
 // SMP returns the CPU cap of smp=, or 0 for no cap.
 func (c *Cmdline) SMP() int { n, _ := c.Int("smp", 0); return n }

@@ -31,7 +31,6 @@ func FuzzParse(f *testing.F) {
 		c.Tests()
 		c.LogLevel()
 		c.Quiet()
-		c.Console()
 		c.SMP()
 		c.Mem()
 		c.Panic()

@@ -16,12 +16,11 @@
 //	name NAME            required; the image name: build/NAME.elf, build/NAME.iso
 //	                     (letters, digits, '.', '_', '-'; not starting with '.' or '-')
 //	machine WORD...      optional hints for running the image, e.g. "q35 smp=4 numa=2"
-//	scheduler MODULE     required
-//	memory MODULE        required
-//	topology MODULE      required
-//	console MODULE       required
-//	nic MODULE           optional; "none" (the default) links no NIC driver
-//	block MODULE         optional; "none" (the default) links no block driver
+//	KIND MODULE          the module of a kind, one line per kind: KIND is the
+//	                     kind's ConfigKey in package kind (core/kind). Required
+//	                     kinds (clock, console, topology, memory, scheduler)
+//	                     must be named; for drivers (nic, block) the line is
+//	                     optional and "none" (the default) links none
 //	module IMPORTPATH    an extra module, e.g. a third-party driver; repeatable
 //	entry IMPORTPATH.Func  the HRT entry point, an exported func(); without it
 //	                     core.Boot(nil) runs core's default
@@ -38,17 +37,19 @@
 //	# A 4-CPU kernel with a round-robin scheduler.
 //	name      aero
 //	machine   q35 smp=4 numa=2
-//	scheduler rr
-//	memory    default
-//	topology  default
+//	clock     default
 //	console   default
+//	topology  default
+//	memory    default
+//	scheduler rr
 //	module    example.com/hrt/metrics
 //	entry     github.com/aerokernel/aero/examples/hello.Main
 //	cmdline   loglevel=info
 //
-// Parse reports syntax errors as "FILE:LINE: message"; Check (called by
-// Generate) reports a missing required kind by name and an unknown module by
-// name together with the known modules for its kind.
+// Parse reports syntax errors as "FILE:LINE: message", an unknown key with
+// the keys it could have meant; Resolve (called by Generate) reports a missing
+// required kind by name and an unknown module by name together with the
+// known modules for its kind.
 package config
 
 import (
@@ -62,28 +63,14 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aerokernel/aero/core/kind"
 )
 
-// Kind is a kind of module: the interface in core it implements.
-type Kind string
+// The kinds of module, their config keys and which are required come from
+// package kind's table (kind.All); maps here are keyed by the kind's Name.
 
-// The module kinds.
-const (
-	Scheduler Kind = "scheduler"
-	Memory    Kind = "memory"
-	Topology  Kind = "topology"
-	Console   Kind = "console"
-	NIC       Kind = "nic"
-	Block     Kind = "block"
-)
-
-// Kinds lists every kind, in config order.
-var Kinds = []Kind{Scheduler, Memory, Topology, Console, NIC, Block}
-
-// Required reports whether a config must name a module of kind k.
-func Required(k Kind) bool { return k != NIC && k != Block }
-
-// None is the module value that links no module of an optional kind.
+// None is the module value that links no driver of a driver kind.
 const None = "none"
 
 // CorePath is the import path of core. Modules whose Path is CorePath are
@@ -96,8 +83,8 @@ type Module struct {
 	Path string // Go import path, e.g. "github.com/aerokernel/aero/sched/rr"
 }
 
-// Registry lists the known modules of each kind.
-type Registry map[Kind][]Module
+// Registry lists the known modules of each kind, by kind name.
+type Registry map[string][]Module
 
 // DefaultRegistry returns the modules built into core: its minimal
 // implementations of each required kind, all named "default" (single-node
@@ -106,16 +93,14 @@ type Registry map[Kind][]Module
 // they exist.
 func DefaultRegistry() Registry {
 	reg := Registry{}
-	for _, k := range Kinds {
-		if Required(k) {
-			reg[k] = []Module{{Name: "default", Path: CorePath}}
-		}
+	for _, k := range kind.Required() {
+		reg[k.Name] = []Module{{Name: "default", Path: CorePath}}
 	}
 	return reg
 }
 
-// Lookup returns the module of kind k called name.
-func (r Registry) Lookup(k Kind, name string) (Module, bool) {
+// Lookup returns the module of kind k (a kind name) called name.
+func (r Registry) Lookup(k, name string) (Module, bool) {
 	for _, m := range r[k] {
 		if m.Name == name {
 			return m, true
@@ -125,7 +110,7 @@ func (r Registry) Lookup(k Kind, name string) (Module, bool) {
 }
 
 // paths returns the import paths of the modules of kind k called name.
-func (r Registry) paths(k Kind, name string) []string {
+func (r Registry) paths(k, name string) []string {
 	var paths []string
 	for _, m := range r[k] {
 		if m.Name == name {
@@ -136,7 +121,7 @@ func (r Registry) paths(k Kind, name string) []string {
 }
 
 // Names returns the sorted, distinct names of the known modules of kind k.
-func (r Registry) Names(k Kind) []string {
+func (r Registry) Names(k string) []string {
 	var names []string
 	for _, m := range r[k] {
 		names = append(names, m.Name)
@@ -161,16 +146,16 @@ func (e Entry) String() string {
 
 // Config is a parsed kernel config.
 type Config struct {
-	File    string          // file name used in error messages
-	Name    string          // image name
-	Machine []string        // machine hints, as written
-	Modules map[Kind]string // chosen module per kind: a name or import path
-	Extra   []string        // import paths from module lines, in order
-	Entry   Entry           // HRT entry; zero means none
-	Cmdline string          // default kernel command line
-	GOOSPkg string          // goospkg override; "" means the default
+	File    string            // file name used in error messages
+	Name    string            // image name
+	Machine []string          // machine hints, as written
+	Modules map[string]string // chosen module per kind name: a name or import path
+	Extra   []string          // import paths from module lines, in order
+	Entry   Entry             // HRT entry; zero means none
+	Cmdline string            // default kernel command line
+	GOOSPkg string            // goospkg override; "" means the default
 
-	lines map[string]int // line of each key, for Check
+	lines map[string]int // line of each key, for Resolve
 }
 
 // Error is a config error at a line of a file (Line 0: the whole file).
@@ -187,8 +172,17 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 }
 
-var keys = []string{"name", "machine", "scheduler", "memory", "topology", "console",
-	"nic", "block", "module", "entry", "cmdline", "goospkg"}
+// ownKeys are the keys of a config that are not a kind's.
+var ownKeys = []string{"name", "machine", "module", "entry", "cmdline", "goospkg"}
+
+// keys are the keys a config may use: its own and every kind's ConfigKey.
+var keys = func() []string {
+	ks := slices.Clone(ownKeys)
+	for _, k := range kind.All {
+		ks = append(ks, k.ConfigKey)
+	}
+	return ks
+}()
 
 // ParseFile reads and parses the config at path.
 func ParseFile(path string) (*Config, error) {
@@ -201,9 +195,9 @@ func ParseFile(path string) (*Config, error) {
 }
 
 // Parse parses a config read from r; file names it in error messages.
-// It checks syntax only; see Check.
+// It checks syntax only; see Resolve.
 func Parse(file string, r io.Reader) (*Config, error) {
-	c := &Config{File: file, Modules: map[Kind]string{}, lines: map[string]int{}}
+	c := &Config{File: file, Modules: map[string]string{}, lines: map[string]int{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	n := 0
@@ -242,6 +236,8 @@ func (c *Config) line(n int, raw []byte) error {
 		msg := fmt.Sprintf("unknown key %q", key)
 		if s := suggest(key); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else {
+			msg += " (known: " + strings.Join(keys, ", ") + ")"
 		}
 		return errf("%s", msg)
 	}
@@ -258,6 +254,17 @@ func (c *Config) line(n int, raw []byte) error {
 		if len(vals) != 1 {
 			return errf("%q takes one value, got %d", key, len(vals))
 		}
+		return nil
+	}
+	if k, ok := kind.ByConfigKey(key); ok {
+		if err := one(); err != nil {
+			return err
+		}
+		v := vals[0]
+		if strings.Contains(v, "/") && !IsImportPath(v) {
+			return errf("%s %q is neither a module name nor an import path", key, v)
+		}
+		c.Modules[k.Name] = v
 		return nil
 	}
 	switch key {
@@ -298,15 +305,6 @@ func (c *Config) line(n int, raw []byte) error {
 			return errf("goospkg %q is not an import path", vals[0])
 		}
 		c.GOOSPkg = vals[0]
-	default: // a module kind
-		if err := one(); err != nil {
-			return err
-		}
-		v := vals[0]
-		if strings.Contains(v, "/") && !IsImportPath(v) {
-			return errf("%s %q is neither a module name nor an import path", key, v)
-		}
-		c.Modules[Kind(key)] = v
 	}
 	return nil
 }
@@ -405,62 +403,57 @@ func editDistance(a, b string) int {
 }
 
 // Resolve checks c against reg and returns the chosen module of each kind
-// that has one (optional kinds set to "none" or absent are left out).
+// that has one, by kind name (driver kinds set to "none" or absent are left
+// out).
 // A module named by import path resolves to the registry's module with that
 // path if there is one, else to Module{Name: path, Path: path}.
 // Every problem is reported; the errors are *Error values joined.
-func (c *Config) Resolve(reg Registry) (map[Kind]Module, error) {
-	chosen := map[Kind]Module{}
+func (c *Config) Resolve(reg Registry) (map[string]Module, error) {
+	chosen := map[string]Module{}
 	var errs []error
-	for _, k := range Kinds {
-		v, ok := c.Modules[k]
-		line := c.lines[string(k)]
-		known := strings.Join(reg.Names(k), ", ")
+	for _, k := range kind.All {
+		v, ok := c.Modules[k.Name]
+		line := c.lines[k.ConfigKey]
+		known := strings.Join(reg.Names(k.Name), ", ")
 		if known == "" {
 			known = "none registered"
 		}
 		switch {
-		case !ok && Required(k):
+		case !ok && k.Required:
 			errs = append(errs, &Error{File: c.File, Msg: fmt.Sprintf(
-				"missing required kind %q (add a line %q; known: %s)", k, string(k)+" <module>", known)})
-		case !ok || (v == None && !Required(k)):
-			// no module of this optional kind
+				"missing required kind %q (add a line %q; known: %s)", k.Name, k.ConfigKey+" <module>", known)})
+		case !ok || (v == None && !k.Required):
+			// no driver of this kind
 		case v == None:
 			errs = append(errs, &Error{File: c.File, Line: line, Msg: fmt.Sprintf(
-				"%s is required and cannot be %q (known: %s)", k, None, known)})
+				"%s is required and cannot be %q (known: %s)", k.Name, None, known)})
 		case strings.Contains(v, "/"):
 			m := Module{Name: v, Path: v}
-			for _, r := range reg[k] {
+			for _, r := range reg[k.Name] {
 				if r.Path == v {
 					m = r
 				}
 			}
-			chosen[k] = m
+			chosen[k.Name] = m
 		default:
-			m, found := reg.Lookup(k, v)
+			m, found := reg.Lookup(k.Name, v)
 			if !found {
 				errs = append(errs, &Error{File: c.File, Line: line, Msg: fmt.Sprintf(
-					"unknown %s module %q (known: %s; or name a third-party module by import path)", k, v, known)})
+					"unknown %s module %q (known: %s; or name a third-party module by import path)", k.Name, v, known)})
 				continue
 			}
-			if paths := reg.paths(k, v); len(paths) > 1 {
+			if paths := reg.paths(k.Name, v); len(paths) > 1 {
 				errs = append(errs, &Error{File: c.File, Line: line, Msg: fmt.Sprintf(
-					"%s module %q is registered by several packages (%s): name one by import path", k, v, strings.Join(paths, ", "))})
+					"%s module %q is registered by several packages (%s): name one by import path", k.Name, v, strings.Join(paths, ", "))})
 				continue
 			}
-			chosen[k] = m
+			chosen[k.Name] = m
 		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return chosen, nil
-}
-
-// Check reports the problems Resolve finds.
-func (c *Config) Check(reg Registry) error {
-	_, err := c.Resolve(reg)
-	return err
 }
 
 // Imports returns the import paths the image links for c: the chosen

@@ -12,18 +12,20 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aerokernel/aero/core/kind"
 )
 
 // testRegistry has core's defaults plus some tree modules.
 func testRegistry() Registry {
 	reg := DefaultRegistry()
-	reg[Scheduler] = append(reg[Scheduler],
+	reg[kind.Scheduler] = append(reg[kind.Scheduler],
 		Module{"rr", "github.com/aerokernel/aero/sched/rr"},
 		Module{"edf", "github.com/aerokernel/aero/sched/edf"})
-	reg[Memory] = append(reg[Memory], Module{"buddy", "github.com/aerokernel/aero/mm"})
-	reg[Topology] = append(reg[Topology], Module{"acpi", "github.com/aerokernel/aero/numa"})
-	reg[Console] = append(reg[Console], Module{"16550", "github.com/aerokernel/aero/console"})
-	reg[NIC] = []Module{{"virtio", "github.com/aerokernel/aero/net/virtio"}, {"e1000", "github.com/aerokernel/aero/net/e1000"}}
+	reg[kind.Memory] = append(reg[kind.Memory], Module{"buddy", "github.com/aerokernel/aero/mm"})
+	reg[kind.Topology] = append(reg[kind.Topology], Module{"acpi", "github.com/aerokernel/aero/numa"})
+	reg[kind.Console] = append(reg[kind.Console], Module{"16550", "github.com/aerokernel/aero/console"})
+	reg[kind.NIC] = []Module{{"virtio", "github.com/aerokernel/aero/net/virtio"}, {"e1000", "github.com/aerokernel/aero/net/e1000"}}
 	return reg
 }
 
@@ -32,6 +34,7 @@ scheduler default
 memory default
 topology default
 console default
+clock default
 `
 
 func TestParse(t *testing.T) {
@@ -40,22 +43,24 @@ func TestParse(t *testing.T) {
 		in   string
 		want *Config
 	}{
-		{"minimal", base, &Config{Name: "aero", Modules: map[Kind]string{
-			Scheduler: "default", Memory: "default", Topology: "default", Console: "default"}}},
+		{"minimal", base, &Config{Name: "aero", Modules: map[string]string{
+			kind.Scheduler: "default", kind.Memory: "default", kind.Topology: "default", kind.Console: "default",
+			kind.Clock: "default"}}},
 		{"everything", "# comment\n\n  # indented comment\r\nname\tk-1.x\r\nmachine q35  smp=4 numa=2\n" +
 			"scheduler rr\nmemory buddy\ntopology acpi\nconsole 16550\nnic virtio\nblock none\n" +
 			"module example.com/a/b\nmodule example.com/c\nentry example.com/hrt/v2.Main\n" +
 			"cmdline   test=all  msg=\"a # b\"  \ngoospkg github.com/aerokernel/aero/core/goos\n",
 			&Config{Name: "k-1.x", Machine: []string{"q35", "smp=4", "numa=2"},
-				Modules: map[Kind]string{Scheduler: "rr", Memory: "buddy", Topology: "acpi",
-					Console: "16550", NIC: "virtio", Block: "none"},
+				Modules: map[string]string{kind.Scheduler: "rr", kind.Memory: "buddy", kind.Topology: "acpi",
+					kind.Console: "16550", kind.NIC: "virtio", kind.Block: "none"},
 				Extra:   []string{"example.com/a/b", "example.com/c"},
 				Entry:   Entry{"example.com/hrt/v2", "Main"},
 				Cmdline: `test=all  msg="a # b"`,
 				GOOSPkg: "github.com/aerokernel/aero/core/goos"}},
 		{"import path module", strings.Replace(base, "scheduler default", "scheduler example.com/mysched", 1),
-			&Config{Name: "aero", Modules: map[Kind]string{
-				Scheduler: "example.com/mysched", Memory: "default", Topology: "default", Console: "default"}}},
+			&Config{Name: "aero", Modules: map[string]string{
+				kind.Scheduler: "example.com/mysched", kind.Memory: "default", kind.Topology: "default", kind.Console: "default",
+				kind.Clock: "default"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,9 +80,9 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"typo", base + "\n\nshceduler rr\n", `defconfig:8: unknown key "shceduler" (did you mean "scheduler"?)`},
+		{"typo", base + "\n\nshceduler rr\n", `defconfig:9: unknown key "shceduler" (did you mean "scheduler"?)`},
 		{"unknown far", "bogus 1\n", `defconfig:1: unknown key "bogus"`},
-		{"duplicate", base + "memory buddy\n", `defconfig:6: duplicate "memory" (first on line 3)`},
+		{"duplicate", base + "memory buddy\n", `defconfig:7: duplicate "memory" (first on line 3)`},
 		{"no value", "name\n", `defconfig:1: "name" needs a value`},
 		{"no value spaces", "name aero\nscheduler   \t\n", `defconfig:2: "scheduler" needs a value`},
 		{"two values", "name a b\n", `defconfig:1: "name" takes one value, got 2`},
@@ -117,33 +122,34 @@ func TestResolve(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    string
-		want  map[Kind]string // kind -> path
+		want  map[string]string // kind -> path
 		errs  []string
 		nerrs int
 	}{
-		{name: "defaults", in: base, want: map[Kind]string{
-			Scheduler: CorePath, Memory: CorePath, Topology: CorePath, Console: CorePath}},
+		{name: "defaults", in: base, want: map[string]string{
+			kind.Scheduler: CorePath, kind.Memory: CorePath, kind.Topology: CorePath, kind.Console: CorePath,
+			kind.Clock: CorePath}},
 		{name: "tree modules", in: strings.NewReplacer("scheduler default", "scheduler rr",
 			"memory default", "memory buddy").Replace(base) + "nic e1000\nblock none\n",
-			want: map[Kind]string{Scheduler: "github.com/aerokernel/aero/sched/rr",
-				Memory: "github.com/aerokernel/aero/mm", Topology: CorePath, Console: CorePath,
-				NIC: "github.com/aerokernel/aero/net/e1000"}},
+			want: map[string]string{kind.Scheduler: "github.com/aerokernel/aero/sched/rr",
+				kind.Memory: "github.com/aerokernel/aero/mm", kind.Topology: CorePath, kind.Console: CorePath,
+				kind.Clock: CorePath, kind.NIC: "github.com/aerokernel/aero/net/e1000"}},
 		{name: "third party", in: strings.Replace(base, "scheduler default", "scheduler example.com/sched", 1) +
 			"block example.com/nvme\n",
-			want: map[Kind]string{Scheduler: "example.com/sched", Memory: CorePath, Topology: CorePath,
-				Console: CorePath, Block: "example.com/nvme"}},
+			want: map[string]string{kind.Scheduler: "example.com/sched", kind.Memory: CorePath, kind.Topology: CorePath,
+				kind.Console: CorePath, kind.Clock: CorePath, kind.Block: "example.com/nvme"}},
 		{name: "unknown module", in: strings.Replace(base, "scheduler default", "scheduler rrr", 1),
 			errs: []string{`x:2: unknown scheduler module "rrr" (known: default, edf, rr; or name a third-party module by import path)`}, nerrs: 1},
 		{name: "unknown optional", in: base + "block virtio\n",
-			errs: []string{`x:6: unknown block module "virtio" (known: none registered;`}, nerrs: 1},
-		{name: "missing kind", in: "name a\nscheduler rr\nmemory default\ntopology default\n",
+			errs: []string{`x:7: unknown block module "virtio" (known: none registered;`}, nerrs: 1},
+		{name: "missing kind", in: "name a\nscheduler rr\nmemory default\ntopology default\nclock default\n",
 			errs: []string{`x: missing required kind "console" (add a line "console <module>"; known: 16550, default)`}, nerrs: 1},
-		{name: "missing all", in: "name a\n", nerrs: 4,
+		{name: "missing all", in: "name a\n", nerrs: 5,
 			errs: []string{`missing required kind "scheduler"`, `missing required kind "memory"`,
-				`missing required kind "topology"`, `missing required kind "console"`}},
+				`missing required kind "topology"`, `missing required kind "console"`, `missing required kind "clock"`}},
 		{name: "none required", in: strings.Replace(base, "memory default", "memory none", 1),
 			errs: []string{`x:3: memory is required and cannot be "none" (known: buddy, default)`}, nerrs: 1},
-		{name: "several", in: "name a\nscheduler x\nmemory y\ntopology default\n", nerrs: 3,
+		{name: "several", in: "name a\nscheduler x\nmemory y\ntopology default\nclock default\n", nerrs: 3,
 			errs: []string{`x:2: unknown scheduler module "x"`, `x:3: unknown memory module "y"`, `missing required kind "console"`}},
 	}
 	for _, tt := range tests {
@@ -165,9 +171,6 @@ func TestResolve(t *testing.T) {
 						t.Errorf("error %q\nwant   %q", err, w)
 					}
 				}
-				if c.Check(reg) == nil {
-					t.Error("Check: nil error")
-				}
 				if _, err := Generate(c, reg); err == nil {
 					t.Error("Generate: nil error")
 				}
@@ -176,7 +179,7 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			paths := map[Kind]string{}
+			paths := map[string]string{}
 			for k, m := range got {
 				paths[k] = m.Path
 			}
@@ -194,8 +197,8 @@ func TestRegistryPathMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := c.Resolve(testRegistry())
-	if err != nil || got[Scheduler].Name != "rr" {
-		t.Errorf("got %+v, %v; want the registry's rr", got[Scheduler], err)
+	if err != nil || got[kind.Scheduler].Name != "rr" {
+		t.Errorf("got %+v, %v; want the registry's rr", got[kind.Scheduler], err)
 	}
 }
 
@@ -311,7 +314,7 @@ func TestDefconfig(t *testing.T) {
 	if c.Name != "aero" {
 		t.Errorf("name %q", c.Name)
 	}
-	if err := c.Check(DefaultRegistry()); err != nil {
+	if _, err := c.Resolve(DefaultRegistry()); err != nil {
 		t.Fatal(err)
 	}
 	src, err := Generate(c, DefaultRegistry())
@@ -345,7 +348,7 @@ func TestIsImportPath(t *testing.T) {
 }
 
 func TestGenerateCmdline(t *testing.T) {
-	c, err := Parse("x.conf", strings.NewReader("name k\nscheduler default\nmemory default\ntopology default\nconsole default\ncmdline loglevel=debug test=\"a b\"\n"))
+	c, err := Parse("x.conf", strings.NewReader("name k\nscheduler default\nmemory default\ntopology default\nconsole default\nclock default\ncmdline loglevel=debug test=\"a b\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +365,7 @@ func TestGenerateCmdline(t *testing.T) {
 // for byte; without a cmdline the generated main leaves it alone.
 func TestGenerateCmdlineInit(t *testing.T) {
 	for _, line := range []string{`a`, `loglevel=debug x="y z"`, `p=\back\slash é ${HOME} ` + "`tick`", ""} {
-		body := "name k\nscheduler default\nmemory default\ntopology default\nconsole default\n"
+		body := "name k\nscheduler default\nmemory default\ntopology default\nconsole default\nclock default\n"
 		if line != "" {
 			body += "cmdline   " + line + "   \n"
 		}
@@ -409,7 +412,7 @@ func TestGenerateCmdlineInit(t *testing.T) {
 
 func TestResolveAmbiguousName(t *testing.T) {
 	reg := testRegistry()
-	reg[Scheduler] = append(reg[Scheduler], Module{"rr", "example.com/other/rr"})
+	reg[kind.Scheduler] = append(reg[kind.Scheduler], Module{"rr", "example.com/other/rr"})
 	c, err := Parse("x.conf", strings.NewReader(strings.Replace(base, "scheduler default", "scheduler rr", 1)))
 	if err != nil {
 		t.Fatal(err)
@@ -418,12 +421,73 @@ func TestResolveAmbiguousName(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "x.conf:2:") || !strings.Contains(err.Error(), "example.com/other/rr") {
 		t.Errorf("error %v, want x.conf:2 naming both packages", err)
 	}
-	if names := reg.Names(Scheduler); !slices.Equal(names, []string{"default", "edf", "rr"}) {
+	if names := reg.Names(kind.Scheduler); !slices.Equal(names, []string{"default", "edf", "rr"}) {
 		t.Errorf("Names = %v", names)
 	}
 	// By import path it resolves.
 	c, _ = Parse("x.conf", strings.NewReader(strings.Replace(base, "scheduler default", "scheduler example.com/other/rr", 1)))
-	if got, err := c.Resolve(reg); err != nil || got[Scheduler].Path != "example.com/other/rr" {
-		t.Errorf("by path: %+v, %v", got[Scheduler], err)
+	if got, err := c.Resolve(reg); err != nil || got[kind.Scheduler].Path != "example.com/other/rr" {
+		t.Errorf("by path: %+v, %v", got[kind.Scheduler], err)
+	}
+}
+
+// Every kind of package kind's table is a config key (clock too), read into
+// Modules by the kind's name and resolved like the others.
+func TestKindKeys(t *testing.T) {
+	body := "name k\n"
+	reg := Registry{}
+	for _, k := range kind.All {
+		if slices.Contains(ownKeys, k.ConfigKey) {
+			t.Errorf("kind %s's config key %q is also a key of the config itself", k.Name, k.ConfigKey)
+		}
+		c, err := Parse("x", strings.NewReader("name k\n"+k.ConfigKey+" mine\n"))
+		if err != nil || c.Modules[k.Name] != "mine" {
+			t.Errorf("%s mine: %v, Modules %v", k.ConfigKey, err, c)
+		}
+		body += k.ConfigKey + " mine\n"
+		reg[k.Name] = []Module{{"mine", "example.com/" + k.Name}}
+	}
+	c, err := Parse("x", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Resolve(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kind.All {
+		if got[k.Name].Path != "example.com/"+k.Name {
+			t.Errorf("%s resolved to %+v", k.Name, got[k.Name])
+		}
+	}
+	if len(got) != len(kind.All) {
+		t.Errorf("resolved %d kinds, want %d: %v", len(got), len(kind.All), got)
+	}
+	if _, err := Parse("x", strings.NewReader("name k\nclock default\n")); err != nil {
+		t.Errorf("clock key: %v", err)
+	}
+}
+
+// A key that is no kind's and not the config's own is an error at its
+// line naming the key and what could be written instead.
+func TestUnknownKey(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		// sched is the command-line key; the config says scheduler.
+		{"name k\nsched rr\n", `x:2: unknown key "sched" (known: name, machine, module, entry, cmdline, goospkg, `},
+		{"name k\nwidget x\n", `x:2: unknown key "widget" (known: `},
+		{"name k\nclok default\n", `x:2: unknown key "clok" (did you mean "clock"?)`},
+	} {
+		_, err := Parse("x", strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.in, err, c.want)
+			continue
+		}
+		if strings.Contains(c.want, "known:") {
+			for _, k := range kind.All {
+				if !strings.Contains(err.Error(), k.ConfigKey) {
+					t.Errorf("%q: error %v does not list the key %q", c.in, err, k.ConfigKey)
+				}
+			}
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 func FuzzParseGenerate(f *testing.F) {
 	f.Add(base)
 	f.Add(base + "nic virtio\nmodule example.com/a\nentry example.com/hrt.Main\ncmdline x=1\n")
-	f.Add("name a\nscheduler example.com/s\nmemory buddy\ntopology acpi\nconsole 16550\nentry github.com/aerokernel/aero/core.X\n")
+	f.Add("name a\nscheduler example.com/s\nmemory buddy\ntopology acpi\nconsole 16550\nclock default\nentry github.com/aerokernel/aero/core.X\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		c, err := Parse("f", strings.NewReader(in))
 		if err != nil {
@@ -29,7 +29,7 @@ func FuzzParseGenerate(f *testing.F) {
 }
 
 func TestGenerateHandBuiltConfig(t *testing.T) {
-	c := &Config{File: "x", Name: "a\nb", Modules: map[Kind]string{}}
+	c := &Config{File: "x", Name: "a\nb", Modules: map[string]string{}}
 	if _, err := Generate(c, DefaultRegistry()); err == nil || !strings.Contains(err.Error(), `x: invalid name "a\nb"`) {
 		t.Errorf("got %v", err)
 	}

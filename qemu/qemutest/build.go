@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aerokernel/aero/image/build"
+	"github.com/aerokernel/aero/image/builder"
 )
 
 // Kernels from configs: BuildConfig builds a kernel config of the tree with
-// the image tool (package image/build, as aero-image does) and the
+// the image tool (package image/builder, as aero-image does) and the
 // GOOS=tamago go in $AERO_GO, so that a module's boot tests build the
 // kernel they need themselves:
 //
@@ -46,7 +46,7 @@ func BuildConfig(t testing.TB, path string) (elf string) {
 }
 
 // BuildConfigISO is BuildConfig that also makes the GRUB ISO booting the
-// same ELF (image/build.ISO); a later BuildConfig of the config reuses this
+// same ELF (image/builder.ISO); a later BuildConfig of the config reuses this
 // build.
 func BuildConfigISO(t testing.TB, path string) (elf, iso string) {
 	t.Helper()
@@ -68,19 +68,19 @@ func RemoveBuilds() error {
 
 // Root returns the tree's root: the directory holding go.work, at or above
 // dir.
-func Root(dir string) (string, error) { return build.FindRoot(dir) }
+func Root(dir string) (string, error) { return builder.FindRoot(dir) }
 
 // buildKernel builds config into out; tests replace it.
 var buildKernel = func(root, config, goBin, out string, iso bool) (elfPath, isoPath string, err error) {
-	o := build.Options{Config: config, Out: out, Root: root, Go: goBin}
+	o := builder.Options{Config: config, Out: out, Root: root, Go: goBin}
 	if iso {
-		r, isoPath, err := build.ISO(o)
+		r, isoPath, err := builder.ISO(o)
 		if err != nil {
 			return "", "", err
 		}
 		return r.ELF, isoPath, nil
 	}
-	r, err := build.Build(o)
+	r, err := builder.Build(o)
 	if err != nil {
 		return "", "", err
 	}

@@ -26,7 +26,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aerokernel/aero/image/build"
+	"github.com/aerokernel/aero/core/kind"
+	"github.com/aerokernel/aero/image/builder"
 	"github.com/aerokernel/aero/image/config"
 )
 
@@ -75,7 +76,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "aero-image %s: unexpected arguments %q\n", cmd, fs.Args())
 		return 2
 	}
-	opts := build.Options{Config: findConfig(*cfg), Log: stderr}
+	opts := builder.Options{Config: findConfig(*cfg), Log: stderr}
 	if cmd != "list" {
 		opts.Out, opts.Go = *out, *goBin
 		if *tags != "" {
@@ -99,7 +100,7 @@ func findConfig(path string) string {
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
-	if root, err := build.FindRoot("."); err == nil {
+	if root, err := builder.FindRoot("."); err == nil {
 		if p := filepath.Join(root, path); fileExists(p) {
 			return p
 		}
@@ -112,16 +113,16 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func run(cmd string, opts build.Options, stdout io.Writer) error {
+func run(cmd string, opts builder.Options, stdout io.Writer) error {
 	switch cmd {
 	case "build":
-		r, err := build.Build(opts)
+		r, err := builder.Build(opts)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s (%d bytes)\n", r.ELF, r.Size)
 	case "iso":
-		r, iso, err := build.ISO(opts)
+		r, iso, err := builder.ISO(opts)
 		if err != nil {
 			return err
 		}
@@ -136,44 +137,45 @@ func run(cmd string, opts build.Options, stdout io.Writer) error {
 	return nil
 }
 
-// list prints, per kind, the known module names, the config's choice
+// list prints, per kind (by config key), the known module names, the config's choice
 // starred, and the config's extra modules and entry.
 func list(cfgPath string, w io.Writer) error {
 	c, err := config.ParseFile(cfgPath)
 	if err != nil {
 		return err
 	}
-	root, err := build.FindRoot(filepath.Dir(cfgPath))
+	root, err := builder.FindRoot(filepath.Dir(cfgPath))
 	if err != nil {
-		if root, err = build.FindRoot("."); err != nil {
+		if root, err = builder.FindRoot("."); err != nil {
 			return err
 		}
 	}
-	reg, err := build.Registry(root, "")
+	reg, err := builder.Registry(root, "")
 	if err != nil {
 		return err
 	}
 	chosen, resolveErr := c.Resolve(reg)
-	for _, k := range config.Kinds {
+	for _, k := range kind.All {
+		m, isChosen := chosen[k.Name]
 		var names []string
-		for _, n := range reg.Names(k) {
-			if m, ok := chosen[k]; ok && m.Name == n {
+		for _, n := range reg.Names(k.Name) {
+			if isChosen && m.Name == n {
 				n = "*" + n
 			}
 			names = append(names, n)
 		}
-		if !config.Required(k) {
+		if !k.Required {
 			n := config.None
-			if _, ok := chosen[k]; !ok {
+			if !isChosen {
 				n = "*" + n
 			}
 			names = append(names, n)
 		}
 		// A module chosen by an import path the registry does not know.
-		if m, ok := chosen[k]; ok && m.Name == m.Path {
+		if isChosen && m.Name == m.Path {
 			names = append(names, "*"+m.Path)
 		}
-		fmt.Fprintf(w, "%-10s %s\n", k, strings.Join(names, " "))
+		fmt.Fprintf(w, "%-10s %s\n", k.ConfigKey, strings.Join(names, " "))
 	}
 	for _, p := range c.Extra {
 		fmt.Fprintf(w, "%-10s *%s\n", "module", p)

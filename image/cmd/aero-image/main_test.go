@@ -20,7 +20,7 @@ func TestList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"scheduler  *default", "console    *default", "nic        *none", "block      *none", "chosen by "} {
+	for _, want := range []string{"clock      *default", "scheduler  *default", "console    *default", "nic        *none", "block      *none", "chosen by "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
@@ -29,7 +29,7 @@ func TestList(t *testing.T) {
 
 func TestListExtras(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "k.conf")
-	os.WriteFile(cfg, []byte("name k\nscheduler default\nmemory default\ntopology default\nconsole default\n"+
+	os.WriteFile(cfg, []byte("name k\nscheduler default\nmemory default\ntopology default\nconsole default\nclock default\n"+
 		"nic example.com/drivers/nic\nmodule example.com/extra\nentry example.com/hrt.Main\n"), 0o644)
 	code, out, stderr := runMain("list", "-config", cfg)
 	if code != 0 {
@@ -46,7 +46,7 @@ func TestErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.conf")
 	os.WriteFile(bad, []byte("name k\nschedular default\n"), 0o644)
 	unknown := filepath.Join(t.TempDir(), "unknown.conf")
-	os.WriteFile(unknown, []byte("name k\nscheduler fifo\nmemory default\ntopology default\nconsole default\n"), 0o644)
+	os.WriteFile(unknown, []byte("name k\nscheduler fifo\nmemory default\ntopology default\nconsole default\nclock default\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
 		code int

@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"bufio"
@@ -14,19 +14,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aerokernel/aero/core/kind"
 	"github.com/aerokernel/aero/image/config"
 )
-
-// registerKinds maps core's Register functions to config kinds. (Clocks
-// are not chosen by configs: core picks one at boot.)
-var registerKinds = map[string]config.Kind{
-	"RegisterScheduler":   config.Scheduler,
-	"RegisterMemory":      config.Memory,
-	"RegisterTopology":    config.Topology,
-	"RegisterConsole":     config.Console,
-	"RegisterNICDriver":   config.NIC,
-	"RegisterBlockDriver": config.Block,
-}
 
 // Registry returns the modules a config can name: config.DefaultRegistry
 // plus every module the tree's packages register with core. It reads the
@@ -34,14 +24,32 @@ var registerKinds = map[string]config.Kind{
 // "" means the go on PATH) and records each call core.RegisterScheduler("rr",
 // ...) (and the other kinds' Register functions) whose name is a string
 // constant, as the module "rr" of that kind at the calling package's import
-// path. Test files, testdata, nested modules and build constraints are
-// ignored: a package counts if any of its files registers.
+// path; each kind's Register function is the one package kind's table
+// (core/kind) names. Test files, testdata, nested modules and build
+// constraints are ignored: a package counts if any of its files registers.
 func Registry(root, goBin string) (config.Registry, error) {
-	dirs, err := workModules(root, goBin)
+	found, err := scanTree(root, goBin)
 	if err != nil {
 		return nil, err
 	}
 	reg := config.DefaultRegistry()
+	for _, k := range kind.All {
+		for _, m := range found[k.Name] {
+			if !slices.Contains(reg[k.Name], m) {
+				reg[k.Name] = append(reg[k.Name], m)
+			}
+		}
+	}
+	return reg, nil
+}
+
+// scanTree returns the modules the packages of root's go.work register
+// with core, by kind name, in import path order (see Registry).
+func scanTree(root, goBin string) (config.Registry, error) {
+	dirs, err := workModules(root, goBin)
+	if err != nil {
+		return nil, err
+	}
 	var calls []found
 	consts := map[string]map[string]string{} // import path -> const name -> value
 	for _, dir := range dirs {
@@ -55,7 +63,8 @@ func Registry(root, goBin string) (config.Registry, error) {
 		}
 		calls = append(calls, f...)
 	}
-	slices.SortFunc(calls, func(a, b found) int { return strings.Compare(a.pkg, b.pkg) })
+	slices.SortStableFunc(calls, func(a, b found) int { return strings.Compare(a.pkg, b.pkg) })
+	reg := config.Registry{}
 	for _, f := range calls {
 		name, ok := f.name.resolve(consts)
 		if !ok {
@@ -71,7 +80,7 @@ func Registry(root, goBin string) (config.Registry, error) {
 
 // found is one Register call.
 type found struct {
-	kind config.Kind
+	kind string // the kind's name
 	pkg  string // import path of the registering package
 	name nameRef
 }
@@ -95,7 +104,7 @@ func (n nameRef) resolve(consts map[string]map[string]string) (string, bool) {
 func modulePath(gomod string) (string, error) {
 	f, err := os.Open(gomod)
 	if err != nil {
-		return "", fmt.Errorf("build: %v", err)
+		return "", fmt.Errorf("builder: %v", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -112,7 +121,7 @@ func modulePath(gomod string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("build: %s has no module line", gomod)
+	return "", fmt.Errorf("builder: %s has no module line", gomod)
 }
 
 // scanModule parses the non-test Go files of the module at dir (import
@@ -155,7 +164,7 @@ func scanModule(dir, mod string, consts map[string]map[string]string) ([]found, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("build: scanning %s: %v", dir, err)
+		return nil, fmt.Errorf("builder: scanning %s: %v", dir, err)
 	}
 	return out, nil
 }
@@ -215,7 +224,7 @@ func scanFile(f *ast.File, pkg string, consts map[string]map[string]string) []fo
 				fn = fun.Name
 			}
 		}
-		kind, ok := registerKinds[fn]
+		k, ok := kind.ByRegister(fn)
 		if !ok {
 			return true
 		}
@@ -231,7 +240,7 @@ func scanFile(f *ast.File, pkg string, consts map[string]map[string]string) []fo
 			}
 		}
 		if ref != (nameRef{}) {
-			out = append(out, found{kind: kind, pkg: pkg, name: ref})
+			out = append(out, found{kind: k.Name, pkg: pkg, name: ref})
 		}
 		return true
 	})

@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"archive/zip"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aerokernel/aero/image/config"
 )
 
 // writeConfig writes a config into a temporary directory (tests pass the
@@ -31,7 +33,7 @@ func root(t *testing.T) string {
 	return r
 }
 
-const base = "scheduler default\nmemory default\ntopology default\nconsole default\n"
+const base = "scheduler default\nmemory default\ntopology default\nconsole default\nclock default\n"
 
 func needToolchain(t *testing.T) string {
 	t.Helper()
@@ -82,9 +84,9 @@ func TestBuildErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, body, want string
 	}{
-		{"unknown module", "name x\nscheduler fifo\nmemory default\ntopology default\nconsole default\n", "fifo"},
+		{"unknown module", "name x\nscheduler fifo\nmemory default\ntopology default\nconsole default\nclock default\n", "fifo"},
 		{"missing kind", "name x\nscheduler default\nmemory default\ntopology default\n", "console"},
-		{"malformed", "name x\n" + base + "bogus line here\n", "test.conf:6"},
+		{"malformed", "name x\n" + base + "bogus line here\n", "test.conf:7"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Build(Options{Config: writeConfig(t, c.body), Out: t.TempDir(), Go: "/nonexistent/go", Root: r})
@@ -115,7 +117,7 @@ func TestGrubConfig(t *testing.T) {
 		if tc.cmdline != "" {
 			body += "cmdline " + tc.cmdline + "\n"
 		}
-		c, err := parseForTest(writeConfig(t, body))
+		c, err := config.ParseFile(writeConfig(t, body))
 		if err != nil {
 			t.Fatal(err)
 		}

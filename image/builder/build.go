@@ -1,4 +1,4 @@
-// Package build turns an Aero kernel config into a kernel: it generates the
+// Package builder turns an Aero kernel config into a kernel: it generates the
 // main package (image/config), builds it with the GOOS=tamago toolchain
 // into <out>/<name>.elf, stamps a multiboot2 header into it (image/multiboot)
 // and, for ISO images, wraps it with GRUB (grub-mkrescue).
@@ -14,7 +14,7 @@
 // Host tools used: the go on PATH (go work edit, to read go.work), the
 // GOOS=tamago go (go list, go get, go build), and for ISOs grub-mkrescue
 // with xorriso and mtools.
-package build
+package builder
 
 import (
 	"bytes"
@@ -76,7 +76,7 @@ func FindRoot(dir string) (string, error) {
 			return d, nil
 		}
 		if d == filepath.Dir(d) {
-			return "", fmt.Errorf("build: no go.work above %s: run inside an Aero checkout", dir)
+			return "", fmt.Errorf("builder: no go.work above %s: run inside an Aero checkout", dir)
 		}
 	}
 }
@@ -116,11 +116,11 @@ func ToolchainGo(root, explicit string, log io.Writer) (string, error) {
 		if len(lines) > 20 {
 			lines = lines[len(lines)-20:]
 		}
-		return "", fmt.Errorf("build: no GOOS=tamago go: -go, AERO_GO and TAMAGO are empty and %s failed: %v\n%s", script, err, strings.Join(lines, "\n"))
+		return "", fmt.Errorf("builder: no GOOS=tamago go: -go, AERO_GO and TAMAGO are empty and %s failed: %v\n%s", script, err, strings.Join(lines, "\n"))
 	}
 	g := strings.TrimSpace(string(out))
 	if g == "" {
-		return "", fmt.Errorf("build: %s printed no go binary", script)
+		return "", fmt.Errorf("builder: %s printed no go binary", script)
 	}
 	return g, nil
 }
@@ -133,11 +133,11 @@ func workModules(root, goBin string) ([]string, error) {
 	}
 	out, err := run(exec.Command(goBin, "work", "edit", "-json", filepath.Join(root, "go.work")), nil)
 	if err != nil {
-		return nil, fmt.Errorf("build: reading %s: %v", filepath.Join(root, "go.work"), err)
+		return nil, fmt.Errorf("builder: reading %s: %v", filepath.Join(root, "go.work"), err)
 	}
 	var w struct{ Use []struct{ DiskPath string } }
 	if err := json.Unmarshal(out, &w); err != nil {
-		return nil, fmt.Errorf("build: reading go.work: %v", err)
+		return nil, fmt.Errorf("builder: reading go.work: %v", err)
 	}
 	var dirs []string
 	for _, u := range w.Use {
@@ -221,7 +221,7 @@ func Build(o Options) (*Result, error) {
 	cmd.Dir, cmd.Env = gen, env
 	fmt.Fprintf(o.log(), "image: %s: building %s with %s\n", cfg.File, elfPath, goBin)
 	if _, err := run(cmd, o.log()); err != nil {
-		return nil, fmt.Errorf("build: go build of %s (generated in %s) failed: %v", cfg.Name, gen, err)
+		return nil, fmt.Errorf("builder: go build of %s (generated in %s) failed: %v", cfg.Name, gen, err)
 	}
 	if _, err := multiboot.Stamp(elfPath); err != nil {
 		return nil, err
@@ -298,7 +298,7 @@ func thirdParty(cfg *config.Config, reg config.Registry, gen, goBin string, env 
 	cmd.Dir, cmd.Env = gen, env
 	out, err := run(cmd, nil)
 	if err != nil {
-		return nil, fmt.Errorf("build: listing the tree's modules: %v", err)
+		return nil, fmt.Errorf("builder: listing the tree's modules: %v", err)
 	}
 	local := strings.Fields(string(out))
 	var third []string
@@ -353,14 +353,14 @@ func requireThirdParty(cfg *config.Config, reg config.Registry, gen, goBin strin
 	cmd.Dir, cmd.Env = gen, env
 	out, err := run(cmd, nil)
 	if err != nil {
-		return fmt.Errorf("build: go list %s: %v", strings.Join(third, " "), err)
+		return fmt.Errorf("builder: go list %s: %v", strings.Join(third, " "), err)
 	}
 	if missing := strings.Fields(string(out)); len(missing) > 0 {
 		fmt.Fprintf(log, "image: fetching third-party modules for %s\n", strings.Join(missing, ", "))
 		cmd = exec.Command(goBin, append([]string{"get"}, missing...)...)
 		cmd.Dir, cmd.Env = gen, env
 		if _, err := run(cmd, log); err != nil {
-			return fmt.Errorf("build: go get %s (in %s): %v", strings.Join(missing, " "), gen, err)
+			return fmt.Errorf("builder: go get %s (in %s): %v", strings.Join(missing, " "), gen, err)
 		}
 	}
 	return os.WriteFile(listPath, []byte(strings.Join(third, "\n")+"\n"), 0o644)
@@ -374,10 +374,10 @@ const grubPackages = "grub-pc-bin grub-common xorriso mtools"
 // command line, GRUB's console on COM1.
 func ISO(o Options) (*Result, string, error) {
 	if _, err := exec.LookPath("grub-mkrescue"); err != nil {
-		return nil, "", fmt.Errorf("build: grub-mkrescue not found: install the Debian packages %s (make deps)", grubPackages)
+		return nil, "", fmt.Errorf("builder: grub-mkrescue not found: install the Debian packages %s (make deps)", grubPackages)
 	}
 	if _, err := exec.LookPath("xorriso"); err != nil {
-		return nil, "", fmt.Errorf("build: xorriso not found: install the Debian packages %s (make deps)", grubPackages)
+		return nil, "", fmt.Errorf("builder: xorriso not found: install the Debian packages %s (make deps)", grubPackages)
 	}
 	r, err := Build(o)
 	if err != nil {
@@ -400,10 +400,10 @@ func ISO(o Options) (*Result, string, error) {
 	}
 	iso := filepath.Join(filepath.Dir(r.ELF), r.Config.Name+".iso")
 	if _, err := run(exec.Command("grub-mkrescue", "-o", iso, tree), nil); err != nil {
-		return nil, "", fmt.Errorf("build: grub-mkrescue failed: %v", err)
+		return nil, "", fmt.Errorf("builder: grub-mkrescue failed: %v", err)
 	}
 	if _, err := os.Stat(iso); err != nil {
-		return nil, "", errors.New("build: grub-mkrescue made no image")
+		return nil, "", errors.New("builder: grub-mkrescue made no image")
 	}
 	return r, iso, nil
 }

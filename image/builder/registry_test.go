@@ -1,4 +1,4 @@
-package build
+package builder
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/aerokernel/aero/core/kind"
 	"github.com/aerokernel/aero/image/config"
 )
 
@@ -51,32 +52,65 @@ func TestRegistryScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config.DefaultRegistry()
-	want[config.Scheduler] = append(want[config.Scheduler], config.Module{Name: "rr", Path: "example.com/tree/rr"})
-	want[config.Console] = append(want[config.Console], config.Module{Name: "raw", Path: config.CorePath})
-	want[config.Memory] = append(want[config.Memory],
+	want[kind.Scheduler] = append(want[kind.Scheduler], config.Module{Name: "rr", Path: "example.com/tree/rr"})
+	want[kind.Console] = append(want[kind.Console], config.Module{Name: "raw", Path: config.CorePath})
+	want[kind.Clock] = append(want[kind.Clock], config.Module{Name: "tsc", Path: config.CorePath})
+	want[kind.Memory] = append(want[kind.Memory],
 		config.Module{Name: "default", Path: "github.com/aerokernel/aero/core/mm"})
-	want[config.NIC] = []config.Module{{Name: "virtio", Path: "example.com/tree/virtio"}}
-	want[config.Block] = []config.Module{{Name: "vblk", Path: "example.com/tree/virtio"}}
-	for _, k := range config.Kinds {
-		if !slices.Equal(reg[k], want[k]) {
-			t.Errorf("%s: %v, want %v", k, reg[k], want[k])
+	want[kind.NIC] = []config.Module{{Name: "virtio", Path: "example.com/tree/virtio"}}
+	want[kind.Block] = []config.Module{{Name: "vblk", Path: "example.com/tree/virtio"}}
+	for _, k := range kind.All {
+		if !slices.Equal(reg[k.Name], want[k.Name]) {
+			t.Errorf("%s: %v, want %v", k.Name, reg[k.Name], want[k.Name])
 		}
 	}
 }
 
-// The tree as it is: whatever it registers, core's defaults are there and
-// every module found has a name and a path in the tree.
+// A tree with a module of every kind, each registered through the Register
+// function package kind's table names for it, yields one module per kind.
+func TestRegistryScanEveryKind(t *testing.T) {
+	files := map[string]string{
+		"go.work":     "go 1.26.5\n\nuse (\n\t./core\n\t./mods\n)\n",
+		"core/go.mod": "module github.com/aerokernel/aero/core\n\ngo 1.26.5\n",
+		"mods/go.mod": "module example.com/mods\n\ngo 1.26.5\n",
+	}
+	for _, k := range kind.All {
+		files["mods/"+k.Name+"/m.go"] = "package " + k.Name + "\n\nimport \"github.com/aerokernel/aero/core\"\n\n" +
+			"func init() { core." + k.Register + "(\"my" + k.Name + "\", nil) }\n"
+	}
+	reg, err := Registry(writeTree(t, files), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kind.All {
+		m, ok := reg.Lookup(k.Name, "my"+k.Name)
+		if !ok || m.Path != "example.com/mods/"+k.Name {
+			t.Errorf("%s: registered by core.%s in example.com/mods/%s, but the scan found %v", k.Name, k.Register, k.Name, reg[k.Name])
+		}
+	}
+	if len(reg) != len(kind.All) {
+		t.Errorf("registry has %d kinds, want %d: %v", len(reg), len(kind.All), reg)
+	}
+}
+
+// The tree as it is: the scan finds core's own "default" of every required
+// kind (what config.DefaultRegistry promises), and every module found has a
+// name and a path in the tree.
 func TestRegistryTree(t *testing.T) {
-	reg, err := Registry(root(t), "")
+	found, err := scanTree(root(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, ms := range config.DefaultRegistry() {
 		for _, m := range ms {
-			if !slices.Contains(reg[k], m) {
-				t.Errorf("%s: core's %v missing from %v", k, m, reg[k])
+			if !slices.Contains(found[k], m) {
+				t.Errorf("%s: core registers no %v; found %v", k, m, found[k])
 			}
 		}
+	}
+	reg, err := Registry(root(t), "")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for k, ms := range reg {
 		for _, m := range ms {
