@@ -270,7 +270,9 @@ type Layout struct {
 
 // NodeLayout is one NUMA node of a Layout.
 type NodeLayout struct {
-	CPUs   []int // sorted; empty for a memory-only node
+	// CPUs is sorted; empty for a memory-only node. With MaxCPUs it holds
+	// the node's hot-pluggable CPUs too.
+	CPUs   []int
 	MemMiB int
 	// Dist is the distance from this node to each node, QEMU's way: 10 to
 	// itself and 20 to the others without Options.Distances; with them,
