@@ -78,19 +78,13 @@ func bring() (*Kernel, error) {
 
 	// What the boot loader said.
 	snap, truncated := platform.BootSnapshot()
-	var pieces bootinfo.Pieces
-	for _, p := range snap {
-		pieces = append(pieces, bootinfo.Piece{Addr: p.Addr, Data: p.Data})
-	}
 	if truncated {
 		warn("boot information did not fit the early snapshot; some is missing")
 	}
-	info, err := bootinfo.Parse(platform.BootMagic(), platform.BootInfoAddr(), pieces)
+	info, err := bootinfo.Parse(platform.BootMagic(), platform.BootInfoAddr(), snap)
 	if err != nil {
 		warn("boot information: %v", err)
-		for _, r := range platform.EarlyRAM() {
-			k.RAM = append(k.RAM, Range{r[0], r[1] - r[0]})
-		}
+		k.RAM = platform.EarlyRAM()
 		k.Loader = "unknown"
 	} else {
 		k.Loader = info.Loader
@@ -98,11 +92,10 @@ func bring() (*Kernel, error) {
 			warn("boot information: %s", w)
 		}
 		for _, r := range info.RAM() {
-			k.RAM = append(k.RAM, Range{r.Base, r.Size})
+			k.RAM = append(k.RAM, r.Range)
 		}
 	}
-	hs, he := platform.Heap()
-	k.Heap = Range{hs, he - hs}
+	k.Heap = platform.Heap()
 
 	line := ""
 	if info != nil {
@@ -143,8 +136,8 @@ func bring() (*Kernel, error) {
 		k.ACPI, err = acpi.Discover(mem, rsdp)
 	case info != nil && len(info.RSDPCopy) > 0:
 		// Only multiboot2's copy of the RSDP (firmware without the
-		// BIOS areas, e.g. UEFI): read it from where the copy is kept.
-		k.ACPI, err = acpi.Discover(rsdpCopyMemory{mem, info.RSDPCopy}, rsdpCopyAddr)
+		// BIOS areas, e.g. UEFI).
+		k.ACPI, err = acpi.DiscoverCopy(mem, info.RSDPCopy)
 	}
 	if err != nil {
 		warn("ACPI: %v", err)
@@ -253,27 +246,4 @@ func OnEveryCPU(f func(i int)) ([]uint64, error) {
 		return ids, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
 	}
 	return ids, nil
-}
-
-// rsdpCopyAddr is where rsdpCopyMemory shows a boot loader's copy of the
-// RSDP: above the 64 GiB Aero maps, so no real memory is hidden.
-const rsdpCopyAddr = 1 << 47
-
-// rsdpCopyMemory is physical memory plus the RSDP copy at rsdpCopyAddr.
-type rsdpCopyMemory struct {
-	phys interface {
-		ReadAt(p []byte, addr uint64) (int, error)
-	}
-	rsdp []byte
-}
-
-func (m rsdpCopyMemory) ReadAt(p []byte, addr uint64) (int, error) {
-	if addr >= rsdpCopyAddr {
-		off := addr - rsdpCopyAddr
-		if off >= uint64(len(m.rsdp)) {
-			return 0, fmt.Errorf("past the RSDP copy")
-		}
-		return copy(p, m.rsdp[off:]), nil
-	}
-	return m.phys.ReadAt(p, addr)
 }

@@ -24,7 +24,10 @@
 //   - Topology: NUMA nodes, their CPUs, memory and distances from the ACPI
 //     SRAT and SLIT when the firmware has them; one node holding every CPU
 //     and all RAM otherwise.
-//   - Memory: the Go heap; Alloc ignores the node (no node-local placement).
+//   - Memory: the Go heap; Alloc ignores the node (no node-local placement);
+//     AllocDMA aligns within the heap, whose addresses are physical
+//     (identity map); allocations stay until Free, which refuses anything
+//     it did not hand out.
 //   - Scheduler: the Go runtime's own, one M per CPU (no policy to swap in
 //     below the goroutine scheduler).
 //   - Console: the raw COM1 16550 UART, polled, output only.

@@ -1,6 +1,10 @@
 package core
 
-import "io"
+import (
+	"io"
+
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // CPU is one processor that Boot brought up.
 type CPU struct {
@@ -9,13 +13,10 @@ type CPU struct {
 	Node   int    // NUMA node (index into Topology.Nodes)
 }
 
-// Range is a range of physical memory: [Base, Base+Size).
-type Range struct {
-	Base, Size uint64
-}
-
-// End returns the first address past r.
-func (r Range) End() uint64 { return r.Base + r.Size }
+// Range is a range of physical memory: [Base, Base+Size). It is hw.Range,
+// the one physical range type of the tree (boot memory maps, ACPI, NUMA
+// nodes, register windows).
+type Range = hw.Range
 
 // Node is one NUMA node.
 type Node struct {
@@ -54,24 +55,41 @@ type Topology interface {
 	Distance(a, b int) int
 }
 
-// ZoneStats is the state of one allocator zone.
+// ZoneStats is the state of one allocator zone (a Memory's unit of
+// bookkeeping: for mm, one memory region of one node).
 type ZoneStats struct {
-	Node     int
-	Total    uint64 // bytes managed
-	Free     uint64 // bytes free
-	Allocs   uint64 // successful Alloc calls
-	Failures uint64 // failed Alloc calls
+	Node  int    // NUMA node of the zone; -1 if it is not node-local
+	Total uint64 // bytes managed
+	Free  uint64 // bytes free now
+	// Largest is the largest free block: the largest single allocation
+	// that would succeed now. An implementation that cannot know it
+	// exactly (core's default, on the Go heap) reports a lower bound.
+	Largest  uint64
+	Allocs   uint64 // successful allocations (Alloc and AllocDMA)
+	Frees    uint64 // successful Free calls
+	Failures uint64 // allocations that failed (bad request or out of memory)
 }
 
-// Memory allocates memory outside the control of the Go garbage collector's
-// placement: node-local buffers for DMA rings, packet buffers, large arrays.
+// Memory allocates memory with an owner's lifetime rather than the
+// garbage collector's: node-local buffers, DMA rings, packet buffers,
+// large arrays. Memory it hands out stays put and stays allocated until
+// Free; it is safe for concurrent use.
+//
+// A Memory is a hw.DMAMemory, so drivers take it as their DMA allocator:
+// AllocDMA returns page-sized, physically contiguous memory with its
+// physical address and an alignment of at least a page. Free accepts
+// exactly what Alloc or AllocDMA returned (the same slice: first byte and
+// length; DMABuffer.Bytes for a DMA buffer), once; for anything else it
+// returns an error wrapping hw.ErrBadFree that names the address and
+// changes nothing — never a silent success, never corruption.
 type Memory interface {
 	Module
+	hw.DMAMemory
 	// Alloc returns size bytes of zeroed memory, preferring node (falling
-	// back by distance); node < 0 means any.
+	// back by distance); node < 0 means any. size <= 0 is an error
+	// wrapping hw.ErrBadRequest, exhaustion one wrapping hw.ErrNoMemory.
 	Alloc(size, node int) ([]byte, error)
-	// Free returns memory from Alloc.
-	Free(b []byte)
+	// Stats returns every zone's statistics.
 	Stats() []ZoneStats
 }
 
@@ -101,25 +119,72 @@ type Clock interface {
 	Reference() string
 }
 
-// NIC is a network interface: Ethernet frames in and out.
+// NIC is an Ethernet interface as a driver hands it to the network stack,
+// shaped to sit under a gVisor stack.LinkEndpoint: Caps gives the MTU and
+// the checksum offloads (LinkEndpointCapabilities), MAC the link address,
+// Transmit is WritePackets, Attach takes the stack's dispatcher, Close is
+// Close and Wait in one.
+//
+// Frames are Ethernet frames without the FCS: the 14-byte header
+// (destination, source, EtherType), then at most Caps().MTU bytes.
+//
+// Goroutines. MAC, Caps, LinkUp, Stats and Transmit may be called from any
+// goroutine at any time. Every NICHandler call — Receive, LinkChanged,
+// TransmitReady — comes from one goroutine the NIC owns, its receive
+// goroutine (never interrupt context), one at a time, in the order the
+// events happened. A handler may call Transmit; it must not call Close
+// (which waits for it) and should return quickly (receive waits for it).
+//
+// Backpressure, never a silent drop. Transmit takes frames in order while
+// the transmit ring has room and returns how many it took; when the ring
+// is full it returns the count so far with ErrTransmitFull, the caller
+// keeps frames[n:], and the NIC calls TransmitReady once when there is
+// room again. A frame Transmit took is sent or counted in
+// NICStats.TxErrors (the device failed, or Close came first); a received
+// frame the stack was too slow for (receive ring overrun) is counted in
+// RxDropped.
 type NIC interface {
 	Name() string
 	MAC() [6]byte
-	MTU() int
+	Caps() NICCaps
+	// LinkUp reports the link state now; LinkChanged reports changes.
 	LinkUp() bool
-	// Transmit sends one frame (without FCS).
-	Transmit(frame []byte) error
-	// SetReceive installs the function called with every received frame;
-	// the frame is only valid during the call.
-	SetReceive(func(frame []byte))
+	// Attach starts delivery to h: first LinkChanged with the current
+	// state, then received frames and events. The device receives
+	// nothing before Attach. A second Attach returns ErrAttached.
+	Attach(h NICHandler) error
+	// Transmit queues frames for sending and returns how many it took,
+	// from the front. It stops at the first frame it cannot take: the
+	// ring is full (ErrTransmitFull), the frame's length is under 14 or
+	// over 14+MTU (ErrFrameSize, naming its index). With the link down
+	// it takes none (ErrLinkDown); before Attach, none (ErrNotAttached).
+	// Transmit copies what it takes: the caller may reuse frames at once.
+	Transmit(frames [][]byte) (int, error)
+	Stats() NICStats
+	// Close stops the device and the receive goroutine and returns once
+	// the last handler call has returned. Frames still in the rings are
+	// counted (TxErrors, RxDropped). Every later call returns an error
+	// wrapping hw.ErrClosed.
+	Close() error
 }
 
-// BlockDevice is a disk: fixed-size sectors, read and written at byte
-// offsets that are multiples of the sector size.
+// BlockDevice is a disk of Sectors() sectors of SectorSize() bytes (a
+// power of two, at least 512).
+//
+// ReadAt and WriteAt move whole sectors: off and len(p) must be multiples
+// of SectorSize (else an error wrapping ErrUnaligned) and [off,
+// off+len(p)) must lie inside the device (else ErrOutOfRange, also for a
+// negative off); a refused request transfers nothing. A read reaching the
+// device's end is no error (not io.EOF). WriteAt on a read-only device
+// returns ErrReadOnly. Flush returns once every write that returned before
+// Flush was called is on stable storage (a device without a volatile
+// write cache returns at once). Methods are safe for concurrent use;
+// concurrent writes to one sector land whole, in some order.
 type BlockDevice interface {
 	Name() string
 	SectorSize() int
 	Sectors() uint64
+	ReadOnly() bool
 	io.ReaderAt
 	io.WriterAt
 	Flush() error

@@ -107,7 +107,7 @@ func (fakeConsole) Write(p []byte) (int, error) { return len(p), nil }
 func TestSummaryLines(t *testing.T) {
 	k := loadMachine(t, "q35-numa3")
 	k.Loader = "pvh"
-	k.Heap = Range{0x10000000, 0x6ffdf000}
+	k.Heap = Range{Base: 0x10000000, Size: 0x6ffdf000}
 	k.Cmdline, _ = cmdline.ParseString("")
 	k.Clock, k.Console, k.Scheduler = fakeClock{}, fakeConsole{}, runtimeScheduler{}
 	k.Memory = &heapMemory{}
@@ -128,7 +128,7 @@ func TestSummaryLines(t *testing.T) {
 }
 
 func TestClipRAM(t *testing.T) {
-	ram := []Range{{0, 0x9fc00}, {0x100000, 0x7ff00000}, {0x100000000, 0x80000000}}
+	ram := []Range{{Base: 0, Size: 0x9fc00}, {Base: 0x100000, Size: 0x7ff00000}, {Base: 0x100000000, Size: 0x80000000}}
 	got := clipRAM(ram, 1<<30)
 	var sum uint64
 	for _, r := range got {
@@ -142,14 +142,13 @@ func TestClipRAM(t *testing.T) {
 	}
 }
 
-type fakeNIC struct{ name string }
+// fakeNIC has only a name: probing asks for nothing else.
+type fakeNIC struct {
+	NIC
+	name string
+}
 
-func (n fakeNIC) Name() string                { return n.name }
-func (fakeNIC) MAC() [6]byte                  { return [6]byte{2} }
-func (fakeNIC) MTU() int                      { return 1500 }
-func (fakeNIC) LinkUp() bool                  { return true }
-func (fakeNIC) Transmit([]byte) error         { return nil }
-func (fakeNIC) SetReceive(func(frame []byte)) {}
+func (n fakeNIC) Name() string { return n.name }
 
 func TestProbeDrivers(t *testing.T) {
 	registry.Lock()
@@ -161,8 +160,8 @@ func TestProbeDrivers(t *testing.T) {
 		registry.nics, registry.blocks = savedN, savedB
 		registry.Unlock()
 	}()
-	RegisterNICDriver("b-virtio", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth1"}}, nil })
-	RegisterNICDriver("a-e1000", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{"eth0"}}, nil })
+	RegisterNICDriver("b-virtio", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{name: "eth1"}}, nil })
+	RegisterNICDriver("a-e1000", func(*Kernel) ([]NIC, error) { return []NIC{fakeNIC{name: "eth0"}}, nil })
 	RegisterBlockDriver("broken", func(*Kernel) ([]BlockDevice, error) { return nil, errors.New("no disk") })
 	if got := strings.Join(Registered(KindNIC), " "); got != "a-e1000 b-virtio" {
 		t.Errorf("Registered(nic) = %s, want a-e1000 b-virtio", got)

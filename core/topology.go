@@ -92,7 +92,7 @@ func buildTopology(k *Kernel) (nodes []Node, dist [][]int, warnings []string) {
 		for _, r := range k.RAM {
 			lo, hi := max(r.Base, ma.Base), min(r.End(), ma.End())
 			if lo < hi {
-				mem = append(mem, clipped{ma.Domain, Range{lo, hi - lo}})
+				mem = append(mem, clipped{ma.Domain, Range{Base: lo, Size: hi - lo}})
 				add(ma.Domain)
 			}
 		}
@@ -165,7 +165,7 @@ func uncovered(r Range, pieces []Range) []Range {
 	var in []Range
 	for _, p := range pieces {
 		if lo, hi := max(r.Base, p.Base), min(r.End(), p.End()); lo < hi {
-			in = append(in, Range{lo, hi - lo})
+			in = append(in, Range{Base: lo, Size: hi - lo})
 		}
 	}
 	slices.SortFunc(in, func(a, b Range) int { return cmp.Compare(a.Base, b.Base) })
@@ -173,12 +173,12 @@ func uncovered(r Range, pieces []Range) []Range {
 	at := r.Base
 	for _, p := range in {
 		if p.Base > at {
-			gaps = append(gaps, Range{at, p.Base - at})
+			gaps = append(gaps, Range{Base: at, Size: p.Base - at})
 		}
 		at = max(at, p.End())
 	}
 	if at < r.End() {
-		gaps = append(gaps, Range{at, r.End() - at})
+		gaps = append(gaps, Range{Base: at, Size: r.End() - at})
 	}
 	return gaps
 }

@@ -74,7 +74,7 @@ func loadMachine(t *testing.T, name string) *Kernel {
 		lo, hi, _ := strings.Cut(strings.Fields(line)[0], "-")
 		a, _ := strconv.ParseUint(lo, 16, 64)
 		b, _ := strconv.ParseUint(hi, 16, 64)
-		k.RAM = append(k.RAM, Range{a, b + 1 - a})
+		k.RAM = append(k.RAM, Range{Base: a, Size: b + 1 - a})
 	}
 	for i, p := range tables.MADT.EnabledProcessors() {
 		k.CPUs = append(k.CPUs, CPU{Index: i, APICID: p.APICID})
@@ -163,13 +163,13 @@ func TestTopologyCPUWithoutAffinity(t *testing.T) {
 }
 
 func TestUncovered(t *testing.T) {
-	r := Range{0x1000, 0x9000} // 0x1000-0xa000
-	got := uncovered(r, []Range{{0x3000, 0x1000}, {0x0, 0x2000}, {0x3800, 0x1000}, {0x8000, 0x10000}})
-	want := []Range{{0x2000, 0x1000}, {0x4800, 0x3800}}
+	r := Range{Base: 0x1000, Size: 0x9000} // 0x1000-0xa000
+	got := uncovered(r, []Range{{Base: 0x3000, Size: 0x1000}, {Base: 0x0, Size: 0x2000}, {Base: 0x3800, Size: 0x1000}, {Base: 0x8000, Size: 0x10000}})
+	want := []Range{{Base: 0x2000, Size: 0x1000}, {Base: 0x4800, Size: 0x3800}}
 	if !slices.Equal(got, want) {
 		t.Errorf("uncovered = %v, want %v", got, want)
 	}
-	if got := uncovered(r, []Range{{0, 0x10000}}); len(got) != 0 {
+	if got := uncovered(r, []Range{{Base: 0, Size: 0x10000}}); len(got) != 0 {
 		t.Errorf("fully covered: %v", got)
 	}
 	if got := uncovered(r, nil); !slices.Equal(got, []Range{r}) {
@@ -179,7 +179,7 @@ func TestUncovered(t *testing.T) {
 
 func TestTopologyUncoveredRAMGoesToNode0(t *testing.T) {
 	k := loadMachine(t, "q35-numa2")
-	extra := Range{0x200000000, 0x100000} // RAM no SRAT range covers
+	extra := Range{Base: 0x200000000, Size: 0x100000} // RAM no SRAT range covers
 	k.RAM = append(k.RAM, extra)
 	topo := &acpiTopology{}
 	if err := topo.Init(k); err != nil {

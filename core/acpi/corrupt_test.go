@@ -281,7 +281,7 @@ func TestDiscoverRootFailures(t *testing.T) {
 	}{
 		{"RSDP checksum", func(m *segMemory) { m.at(f.rsdpAddr)[10]++ }, acpi.ErrChecksum},
 		{"RSDP signature", func(m *segMemory) { m.at(f.rsdpAddr)[0] = 'X' }, acpi.ErrSignature},
-		{"RSDP unmapped", func(m *segMemory) { m.segs[0].addr += 0x100000 }, acpi.ErrRead},
+		{"RSDP unmapped", func(m *segMemory) { m.Pieces[0].Addr += 0x100000 }, acpi.ErrRead},
 		{"RSDT checksum", func(m *segMemory) { m.at(rsdtAddr)[40]++ }, acpi.ErrChecksum},
 		{"RSDT signature", func(m *segMemory) { copy(m.at(rsdtAddr), "XSDT"); fixChecksum(m.at(rsdtAddr)) }, acpi.ErrSignature},
 		{"RSDT huge", func(m *segMemory) { setLength(m.at(rsdtAddr), 1<<31); fixChecksum(m.at(rsdtAddr)) }, acpi.ErrLength},

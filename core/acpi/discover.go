@@ -4,21 +4,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-)
 
-// Memory reads physical memory. The kernel implements it over its identity
-// map; tests implement it over fixtures. ReadAt reads len(p) bytes at
-// physical address physAddr; reading fewer, or returning an error, means
-// the memory is not there.
-type Memory interface {
-	ReadAt(p []byte, physAddr uint64) (int, error)
-}
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // ReadTable reads the table at addr from mem and validates it as
 // ParseHeader does: signature (when want is not empty), declared length
 // (against HeaderSize and MaxTableLength, or MaxDefinitionBlockLength for
 // AML tables) and checksum. It returns the table's bytes.
-func ReadTable(mem Memory, addr uint64, want string) (Header, []byte, error) {
+func ReadTable(mem hw.PhysMemory, addr uint64, want string) (Header, []byte, error) {
 	name := tableName(want)
 	if name == "" {
 		name = "table"
@@ -64,6 +58,8 @@ type TableRef struct {
 
 // Tables is what Discover found.
 type Tables struct {
+	// RSDPAddr is where the RSDP was read; 0 when it came as a copy
+	// (DiscoverCopy).
 	RSDPAddr uint64
 	RSDP     *RSDP
 	// Root is the header of the table that listed the others: the XSDT
@@ -99,12 +95,29 @@ type Tables struct {
 // fails only when there is nothing to go on: no valid RSDP, or neither a
 // valid XSDT nor a valid RSDT. Otherwise invalid tables are recorded in
 // Tables.Errors (and their TableRef.Err) and all valid ones are parsed.
-func Discover(mem Memory, rsdpAddr uint64) (*Tables, error) {
-	t := &Tables{RSDPAddr: rsdpAddr}
+func Discover(mem hw.PhysMemory, rsdpAddr uint64) (*Tables, error) {
 	rsdp, err := rsdpAt(mem, rsdpAddr)
 	if rsdp == nil {
 		return nil, err
 	}
+	return discover(mem, &Tables{RSDPAddr: rsdpAddr}, rsdp, err)
+}
+
+// DiscoverCopy is Discover for an RSDP given as its bytes rather than its
+// address: multiboot2's copy of it, when the firmware leaves none where
+// FindRSDP looks (UEFI). The tables it points to are read from mem.
+func DiscoverCopy(mem hw.PhysMemory, rsdp []byte) (*Tables, error) {
+	r, err := ParseRSDP(rsdp)
+	if r == nil {
+		return nil, err
+	}
+	return discover(mem, &Tables{}, r, err)
+}
+
+// discover reads the tables rsdp leads to; rsdpErr is what was wrong with
+// the RSDP's 2.0 extension, if anything.
+func discover(mem hw.PhysMemory, t *Tables, rsdp *RSDP, rsdpErr error) (*Tables, error) {
+	err := rsdpErr
 	t.RSDP = rsdp
 	if err != nil {
 		t.Errors = append(t.Errors, err)
@@ -121,7 +134,7 @@ func Discover(mem Memory, rsdpAddr uint64) (*Tables, error) {
 	}
 	if !ok {
 		if len(t.Errors) == 0 {
-			t.Errors = append(t.Errors, &Error{Table: "RSDP", Addr: rsdpAddr, Kind: ErrNotFound, Msg: "points to neither an RSDT nor an XSDT"})
+			t.Errors = append(t.Errors, &Error{Table: "RSDP", Addr: t.RSDPAddr, Kind: ErrNotFound, Msg: "points to neither an RSDT nor an XSDT"})
 		}
 		return nil, errors.Join(t.Errors...)
 	}
@@ -152,7 +165,7 @@ func (t *Tables) fail(err error) { t.Errors = append(t.Errors, err) }
 // root reads the RSDT or XSDT (entries of size bytes) at addr and returns
 // its pointers. A length that is not a whole number of entries is reported
 // but the whole entries are used.
-func (t *Tables) root(mem Memory, addr uint64, sig string, size int) ([]uint64, bool) {
+func (t *Tables) root(mem hw.PhysMemory, addr uint64, sig string, size int) ([]uint64, bool) {
 	h, b, err := ReadTable(mem, addr, sig)
 	if err != nil {
 		t.fail(err)
@@ -176,7 +189,7 @@ func (t *Tables) root(mem Memory, addr uint64, sig string, size int) ([]uint64, 
 }
 
 // table reads, validates and (for known signatures) parses the table at addr.
-func (t *Tables) table(mem Memory, addr uint64) TableRef {
+func (t *Tables) table(mem hw.PhysMemory, addr uint64) TableRef {
 	ref := TableRef{Addr: addr}
 	h, b, err := ReadTable(mem, addr, "")
 	ref.Header, ref.Signature = h, h.Signature

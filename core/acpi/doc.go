@@ -5,10 +5,13 @@
 //
 // The package is pure Go with no unsafe and no hardware access, so it is
 // tested on the host. Tables come either as byte slices (ParseMADT,
-// ParseFADT, ...) or through a Memory, a reader of physical memory that the
-// kernel implements over its identity map and tests implement over fixtures:
-// Discover follows the RSDP to the XSDT (or the RSDT when there is no valid
-// XSDT) and parses every table it knows.
+// ParseFADT, ...) or through a hw.PhysMemory, which the kernel implements
+// over its identity map (platform.PhysMemory) and tests over fixtures
+// (hw.Pieces): Discover follows the RSDP to the XSDT (or the RSDT when
+// there is no valid XSDT) and parses every table it knows; DiscoverCopy
+// does the same from a copy of the RSDP (multiboot2's). Physical ranges
+// are hw.Range: memory affinity ranges, and the register windows of the
+// local APIC, the I/O APICs, the HPET and ECAM regions.
 //
 // # What is parsed
 //

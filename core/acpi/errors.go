@@ -26,7 +26,7 @@ var (
 	// ErrEntry: an entry inside a table is malformed (length 0, runs past
 	// the table, shorter than its type needs, impossible contents).
 	ErrEntry = errors.New("bad entry")
-	// ErrRead: the Memory could not supply the bytes.
+	// ErrRead: the physical memory could not supply the bytes.
 	ErrRead = errors.New("memory read failed")
 )
 

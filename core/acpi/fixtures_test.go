@@ -327,7 +327,7 @@ func checkSRAT(t *testing.T, tabs *acpi.Tables, w want) {
 	for _, r := range s.Memory {
 		if !r.Enabled {
 			// QEMU pads the SRAT with zeroed (disabled) entries.
-			if r.Base != 0 || r.Length != 0 || r.Flags != 0 {
+			if r.Base != 0 || r.Size != 0 || r.Flags != 0 {
 				t.Errorf("disabled memory affinity with contents: %+v", r)
 			}
 			disabled++
@@ -336,7 +336,7 @@ func checkSRAT(t *testing.T, tabs *acpi.Tables, w want) {
 		if r.NonVolatile {
 			t.Errorf("non-volatile memory: %+v", r)
 		}
-		got[r.Domain] = append(got[r.Domain], memRange{r.Base, r.Length, r.HotPluggable})
+		got[r.Domain] = append(got[r.Domain], memRange{r.Base, r.Size, r.HotPluggable})
 	}
 	if !reflect.DeepEqual(got, w.memory) {
 		t.Errorf("memory by node:\n got %v\nwant %v", got, w.memory)

@@ -10,36 +10,24 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // segMemory is physical memory made of separate segments; a read must lie
 // within one of them, as a table lies within one firmware region.
-type segMemory struct{ segs []segment }
-
-type segment struct {
-	addr uint64
-	data []byte
-}
-
-func (m *segMemory) ReadAt(p []byte, addr uint64) (int, error) {
-	for _, s := range m.segs {
-		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && uint64(len(p)) <= uint64(len(s.data))-(addr-s.addr) {
-			return copy(p, s.data[addr-s.addr:]), nil
-		}
-	}
-	return 0, fmt.Errorf("no memory at %#x+%d", addr, len(p))
-}
+type segMemory struct{ hw.Pieces }
 
 // add maps a copy of data at addr.
 func (m *segMemory) add(addr uint64, data []byte) {
-	m.segs = append(m.segs, segment{addr, bytes.Clone(data)})
+	m.Pieces = append(m.Pieces, hw.Piece{Addr: addr, Data: bytes.Clone(data)})
 }
 
 // at returns the segment mapped at addr, to be changed in place.
 func (m *segMemory) at(addr uint64) []byte {
-	for _, s := range m.segs {
-		if s.addr == addr {
-			return s.data
+	for _, p := range m.Pieces {
+		if p.Addr == addr {
+			return p.Data
 		}
 	}
 	return nil
@@ -49,10 +37,7 @@ func (m *segMemory) at(addr uint64) []byte {
 type flatMemory []byte
 
 func (m flatMemory) ReadAt(p []byte, addr uint64) (int, error) {
-	if addr > uint64(len(m)) || uint64(len(p)) > uint64(len(m))-addr {
-		return 0, fmt.Errorf("no memory at %#x+%d", addr, len(p))
-	}
-	return copy(p, m[addr:]), nil
+	return hw.Pieces{{Addr: 0, Data: m}}.ReadAt(p, addr)
 }
 
 // fixture is one directory of testdata: the tables QEMU built for one

@@ -1,6 +1,10 @@
 package acpi
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // HPET is the HPET Description Table (IA-PC HPET Specification 1.0a,
 // §3.2.4, "The ACPI 2.0 HPET Description Table"):
@@ -30,6 +34,22 @@ type HPET struct {
 }
 
 const hpetSize = 56
+
+// HPETRegistersSize is the size of an event timer block's register space
+// (IA-PC HPET Specification 1.0a, §2.3.1: 1024 bytes).
+const HPETRegistersSize = 1024
+
+// Registers returns the physical range of the timer block's registers, or
+// an error when the table puts them elsewhere than in system memory.
+func (h *HPET) Registers() (hw.Range, error) {
+	if h.Address.Space != SpaceSystemMemory {
+		return hw.Range{}, errorf("HPET", ErrEntry, "registers are in address space %d, not system memory", h.Address.Space)
+	}
+	if h.Address.Address == 0 {
+		return hw.Range{}, errorf("HPET", ErrEntry, "register address is 0")
+	}
+	return hw.Range{Base: h.Address.Address, Size: HPETRegistersSize}, nil
+}
 
 // ParseHPET validates and decodes a HPET table.
 func ParseHPET(b []byte) (*HPET, error) {

@@ -1,6 +1,10 @@
 package acpi
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // MADT is the Multiple APIC Description Table, signature "APIC" (ACPI 6.5
 // §5.2.12):
@@ -26,6 +30,24 @@ type MADT struct {
 	LocalNMIs  []LocalNMI
 	// Skipped counts structures of types not parsed here, by type.
 	Skipped map[uint8]int
+}
+
+// Register window sizes: the local APIC's 4 KiB register page (Intel SDM
+// Vol. 3A §11.4.1), and an I/O APIC's IOREGSEL at 0x00 and 32-bit IOWIN at
+// 0x10 (Intel 82093AA datasheet §3.0).
+const (
+	LocalAPICSize = 4096
+	IOAPICSize    = 0x14
+)
+
+// LocalAPIC returns the physical range of the local APIC registers.
+func (m *MADT) LocalAPIC() hw.Range {
+	return hw.Range{Base: m.LocalAPICAddress, Size: LocalAPICSize}
+}
+
+// Registers returns the physical range of the I/O APIC's registers.
+func (io IOAPIC) Registers() hw.Range {
+	return hw.Range{Base: uint64(io.Address), Size: IOAPICSize}
 }
 
 // MADT flags (ACPI 6.5 §5.2.12, Multiple APIC Flags).

@@ -1,6 +1,10 @@
 package acpi
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // MCFG is the PCI Express memory-mapped configuration space table (PCI
 // Firmware Specification 3.x, §4.1.2; its signature "MCFG" is reserved by
@@ -27,6 +31,16 @@ type ECAMRegion struct {
 	Segment  uint16
 	StartBus uint8
 	EndBus   uint8
+}
+
+// ECAMBusSize is one bus's configuration space: 32 devices of 8 functions
+// of 4 KiB (PCI Express Base Specification 4.0, §7.2.2).
+const ECAMBusSize = 1 << 20
+
+// Range returns the physical range holding the configuration space of
+// buses StartBus..EndBus (Base is where bus 0's would be).
+func (r ECAMRegion) Range() hw.Range {
+	return hw.Range{Base: r.Base + uint64(r.StartBus)*ECAMBusSize, Size: (uint64(r.EndBus) - uint64(r.StartBus) + 1) * ECAMBusSize}
 }
 
 const (

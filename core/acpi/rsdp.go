@@ -3,6 +3,8 @@ package acpi
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // RSDP sizes (ACPI 6.5 §5.2.5.3): the ACPI 1.0 part is covered by the
@@ -84,7 +86,7 @@ func ParseRSDP(b []byte) (*RSDP, error) {
 // 0xE0000-0xFFFFF. A candidate must carry the signature and a valid 20-byte
 // checksum. Pages that mem cannot read are skipped. UEFI systems and PVH
 // boots pass the address instead (EFI configuration table, hvm_start_info).
-func FindRSDP(mem Memory) (uint64, error) {
+func FindRSDP(mem hw.PhysMemory) (uint64, error) {
 	var areas [][2]uint64
 	var seg [2]byte
 	if n, err := mem.ReadAt(seg[:], 0x40e); err == nil && n == 2 {
@@ -112,7 +114,7 @@ func FindRSDP(mem Memory) (uint64, error) {
 
 // rsdpAt reads and parses the RSDP at addr: 20 bytes, then for revision 2
 // and later the 36-byte structure, then Length bytes if it is longer.
-func rsdpAt(mem Memory, addr uint64) (*RSDP, error) {
+func rsdpAt(mem hw.PhysMemory, addr uint64) (*RSDP, error) {
 	b := make([]byte, RSDPv1Size)
 	if err := readFull(mem, b, addr, "RSDP"); err != nil {
 		return nil, err
@@ -136,7 +138,7 @@ func rsdpAt(mem Memory, addr uint64) (*RSDP, error) {
 }
 
 // readFull reads len(p) bytes at addr or returns an *Error of kind ErrRead.
-func readFull(mem Memory, p []byte, addr uint64, name string) error {
+func readFull(mem hw.PhysMemory, p []byte, addr uint64, name string) error {
 	if addr+uint64(len(p)) < addr {
 		return &Error{Table: name, Addr: addr, Kind: ErrRead, Msg: fmt.Sprintf("%d bytes at %#x wrap around the address space", len(p), addr)}
 	}

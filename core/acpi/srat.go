@@ -3,6 +3,8 @@ package acpi
 import (
 	"encoding/binary"
 	"math/bits"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // SRAT is the System Resource Affinity Table (ACPI 6.5 §5.2.16): which
@@ -47,19 +49,16 @@ type ProcessorAffinity struct {
 	ClockDomain uint32
 }
 
-// MemoryAffinity is a Memory Affinity structure (ACPI 6.5 §5.2.16.2).
+// MemoryAffinity is a Memory Affinity structure (ACPI 6.5 §5.2.16.2): the
+// physical range (base address, length) and its proximity domain.
 type MemoryAffinity struct {
+	hw.Range
 	Domain       uint32
-	Base         uint64
-	Length       uint64
 	Flags        uint32
 	Enabled      bool // if clear, the structure is to be ignored
 	HotPluggable bool // the range may be hot-added (it need not be present at boot)
 	NonVolatile  bool
 }
-
-// End returns the first address past the range.
-func (m MemoryAffinity) End() uint64 { return m.Base + m.Length }
 
 // Affinity flags (ACPI 6.5 §5.2.16.1-3).
 const (
@@ -128,7 +127,7 @@ func ParseSRAT(b []byte) (*SRAT, error) {
 				return errorf(name, ErrEntry, "entry at offset %d (memory affinity) covers %#x+%#x, past the end of the address space", off, base, length)
 			}
 			s.Memory = append(s.Memory, MemoryAffinity{
-				Domain: le32(e[2:]) & domainMask, Base: base, Length: length, Flags: f,
+				Range: hw.Range{Base: base, Size: length}, Domain: le32(e[2:]) & domainMask, Flags: f,
 				Enabled: f&AffinityEnabled != 0, HotPluggable: f&MemoryHotPluggable != 0, NonVolatile: f&MemoryNonVolatile != 0,
 			})
 		default:

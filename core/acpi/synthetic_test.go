@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/aerokernel/aero/core/acpi"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // QEMU with SeaBIOS builds no XSDT, so these tests wrap its real tables in
@@ -195,7 +197,7 @@ func TestSRATDomains(t *testing.T) {
 	if !reflect.DeepEqual(s.Processors, wantP) {
 		t.Errorf("processors %+v, want %+v", s.Processors, wantP)
 	}
-	wantM := []acpi.MemoryAffinity{{Domain: 0x01000003, Base: 1 << 32, Length: 0x240000000, Flags: 7,
+	wantM := []acpi.MemoryAffinity{{Range: hw.Range{Base: 1 << 32, Size: 0x240000000}, Domain: 0x01000003, Flags: 7,
 		Enabled: true, HotPluggable: true, NonVolatile: true}}
 	if !reflect.DeepEqual(s.Memory, wantM) || s.Memory[0].End() != 0x340000000 {
 		t.Errorf("memory %+v, want %+v", s.Memory, wantM)

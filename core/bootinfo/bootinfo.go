@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // Magics: EAX at entry for multiboot2 (Multiboot2 Specification 3.3), and
@@ -23,12 +25,6 @@ const (
 	MaxMultiboot2 = 64 << 10 // bytes of multiboot2 information (total_size)
 	maxWarnings   = 16
 )
-
-// Memory reads physical memory: n bytes at addr, all of them or an error.
-// The bytes returned may alias the memory; Parse does not modify them.
-type Memory interface {
-	Read(addr uint64, n int) ([]byte, error)
-}
 
 // RegionType is a memory map entry's type: the E820 numbering, which PVH
 // and multiboot2 share (multiboot2 calls 5 defective RAM and treats
@@ -67,29 +63,15 @@ func (t RegionType) String() string {
 	return fmt.Sprintf("type%d", uint32(t))
 }
 
-// Region is one memory map entry: [Base, Base+Size).
+// Region is one memory map entry: a physical range and its type.
 type Region struct {
-	Base, Size uint64
-	Type       RegionType
-}
-
-// Last returns the region's last address, Base+Size-1, or 2^64-1 for a
-// region that would run past it. It means nothing for an empty region.
-func (r Region) Last() uint64 {
-	if l := r.Base + (r.Size - 1); l >= r.Base {
-		return l
-	}
-	return math.MaxUint64
+	hw.Range
+	Type RegionType
 }
 
 // String formats the region as [0x100000-0x7fedefff] ram (inclusive
 // bounds, as Linux prints E820 maps); an empty one as [0x100000 empty] ram.
-func (r Region) String() string {
-	if r.Size == 0 {
-		return fmt.Sprintf("[%#x empty] %v", r.Base, r.Type)
-	}
-	return fmt.Sprintf("[%#x-%#x] %v", r.Base, r.Last(), r.Type)
-}
+func (r Region) String() string { return r.Range.String() + " " + r.Type.String() }
 
 // Module is a boot module (an initrd, say) and its command line.
 type Module struct {
@@ -157,7 +139,7 @@ func ramRegion(first, last uint64) Region {
 	if size == 0 { // all of the 64-bit space: one byte short
 		size = math.MaxUint64
 	}
-	return Region{first, size, RAM}
+	return Region{hw.Range{Base: first, Size: size}, RAM}
 }
 
 // RAM returns the usable RAM: type RAM regions, sorted by base, merged
@@ -232,9 +214,9 @@ func (i *Info) finish() {
 
 var le = binary.LittleEndian
 
-// Parse reads the boot information at addr: multiboot2 when magic (EAX at
-// entry) is Multiboot2Magic, else PVH, whose magic must be at addr.
-func Parse(magic uint32, addr uint64, mem Memory) (*Info, error) {
+// Parse reads the boot information at addr from mem: multiboot2 when magic
+// (EAX at entry) is Multiboot2Magic, else PVH, whose magic must be at addr.
+func Parse(magic uint32, addr uint64, mem hw.PhysMemory) (*Info, error) {
 	return parse(magic, addr, reader{mem: mem})
 }
 
@@ -263,11 +245,12 @@ func parse(magic uint32, addr uint64, r reader) (*Info, error) {
 }
 
 // reader reads structures for one protocol, turning failures into *Error.
-// When rec is set it records each successful read (for Extents).
+// When record is set it is told of each successful read (the tests use it
+// to check what the early boot code must copy).
 type reader struct {
-	mem   Memory
-	proto string
-	rec   *[]Extent
+	mem    hw.PhysMemory
+	proto  string
+	record func(what string, addr, n uint64)
 }
 
 func (r reader) read(what string, addr, n uint64) ([]byte, error) {
@@ -277,15 +260,16 @@ func (r reader) read(what string, addr, n uint64) ([]byte, error) {
 	if r.mem == nil {
 		return nil, errorf(r.proto, what, addr, ErrRead, "no memory to read")
 	}
-	b, err := r.mem.Read(addr, int(n))
+	b := make([]byte, n)
+	got, err := r.mem.ReadAt(b, addr)
 	if err != nil {
 		return nil, errorf(r.proto, what, addr, ErrRead, "reading %d bytes: %v", n, err)
 	}
-	if uint64(len(b)) != n {
-		return nil, errorf(r.proto, what, addr, ErrRead, "read %d bytes of %d", len(b), n)
+	if uint64(got) != n {
+		return nil, errorf(r.proto, what, addr, ErrRead, "read %d bytes of %d", got, n)
 	}
-	if r.rec != nil && n > 0 {
-		*r.rec = append(*r.rec, Extent{Addr: addr, Size: n, What: what})
+	if r.record != nil && n > 0 {
+		r.record(what, addr, n)
 	}
 	return b, nil
 }

@@ -3,9 +3,9 @@
 // information (GRUB).
 //
 // The package is pure Go with no unsafe and no hardware access, so it is
-// tested on the host. It reads physical memory through Memory; the kernel
-// passes the copies its early boot code made of the loader's structures
-// (Pieces), tests pass fake memory.
+// tested on the host. It reads physical memory through hw.PhysMemory; the
+// kernel passes the copies its early boot code made of the loader's
+// structures (hw.Pieces), tests pass fake memory.
 //
 // # Protocols
 //
@@ -61,7 +61,7 @@
 // Malformed input is an *Error, never a panic. An *Error wraps one of the
 // Err* kinds (errors.Is) and names the protocol, the structure and its
 // address: "bootinfo: pvh: memory map at 0x2000: 2000 entries (at most
-// 1024 believed)". Errors are: a wrong magic (PVH), a structure Memory
+// 1024 believed)". Errors are: a wrong magic (PVH), a structure the memory
 // cannot supply in full, a count or size past its limit (MaxMemmap
 // entries, MaxModules modules, MaxMultiboot2 bytes of multiboot2
 // information), a tag whose size is under 8 or runs past total_size, a
@@ -74,13 +74,11 @@
 // The loader's structures lie in memory the kernel reuses (for page
 // tables, the Go heap), so the early boot code copies them before the
 // runtime starts into a static buffer, as (physical address, bytes)
-// pieces. Pieces is a Memory over such copies: a read must fall entirely
-// inside one piece, else it fails. Extents lists the address ranges that
-// Parse reads — for PVH the start info, the command line (with its NUL),
-// the module list and each module's command line, the memory map; for
-// multiboot2 [addr, addr+total_size) — so the copying code knows what to
-// take, and Snapshot copies them from a Memory into Pieces: Parse over
-// Snapshot(magic, addr, mem) gives what Parse over mem gives. The early
-// code itself runs before Go can allocate, so it cannot call Extents; it
-// follows the same rules by hand, and Parse reports whatever it missed.
+// pieces, and Parse reads those copies (hw.Pieces: a read must fall
+// entirely inside one piece). What to copy: for PVH the start info, the
+// command line (with its NUL), the module list and each module's command
+// line, the memory map; for multiboot2 [addr, addr+total_size). The early
+// code runs before Go can allocate and follows these rules by hand; the
+// package's tests check that Parse over exactly those copies gives what
+// Parse over the whole memory gives, and Parse reports whatever is missed.
 package bootinfo

@@ -11,7 +11,7 @@ var (
 	// ErrMagic: there is no boot information at the address (the PVH
 	// magic is wrong), or the address is 0.
 	ErrMagic = errors.New("wrong magic")
-	// ErrRead: Memory could not supply the bytes (not copied, or past
+	// ErrRead: the memory could not supply the bytes (not copied, or past
 	// the end of memory).
 	ErrRead = errors.New("memory read failed")
 	// ErrLength: a count or size is impossible or past its limit.

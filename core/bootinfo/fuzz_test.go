@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // The fuzz targets check that no input panics or hangs, that what Parse
@@ -47,10 +49,10 @@ func FuzzParsePVH(f *testing.F) {
 	f.Add(compactPVH(1, "test=all", 0, q35))
 	f.Add(compactPVH(1, "", 2, q35[:4]))
 	f.Add(compactPVH(0, "x", 1, nil))
-	f.Add(compactPVH(1, "a b c", 1, []Region{{0, 0x10000, RAM}, {0x8000, 0x100, Reserved}, {0xfffffffffffff000, 0x2000, RAM}}))
+	f.Add(compactPVH(1, "a b c", 1, []Region{reg(0, 0x10000, RAM), reg(0x8000, 0x100, Reserved), reg(0xfffffffffffff000, 0x2000, RAM)}))
 	f.Add(make([]byte, 0x48))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		check(t, 0, 0x40, flat{0, b})
+		check(t, 0, 0x40, flat(0, b))
 	})
 }
 
@@ -59,14 +61,14 @@ func FuzzParseMultiboot2(f *testing.F) {
 	f.Add(newMB2().mmap(24, q35[:3]).done())
 	f.Add(newMB2().mmap(32, q35[:3]).str(tagCmdline, "x").str(tagCmdline, "y").done())
 	f.Add(newMB2().basic(639, 1<<20).done())
-	f.Add(newMB2().tag(99, []byte{1, 2, 3}).mmap(24, []Region{{0, 0x10000, RAM}, {0x8000, 0x100, ACPI}}).done())
+	f.Add(newMB2().tag(99, []byte{1, 2, 3}).mmap(24, []Region{reg(0, 0x10000, RAM), reg(0x8000, 0x100, ACPI)}).done())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		check(t, Multiboot2Magic, mb2At, flat{mb2At, b})
+		check(t, Multiboot2Magic, mb2At, flat(mb2At, b))
 	})
 }
 
 // check parses and checks what comes back.
-func check(t *testing.T, magic uint32, addr uint64, mem Memory) {
+func check(t *testing.T, magic uint32, addr uint64, mem hw.PhysMemory) {
 	info, err := Parse(magic, addr, mem)
 	if (info == nil) == (err == nil) {
 		t.Fatalf("Parse = %v, %v", info, err)
@@ -139,7 +141,7 @@ func checkRAM(t *testing.T, info *Info) {
 // The seeds parse: the fuzzers start from valid input.
 func TestFuzzSeedsParse(t *testing.T) {
 	for _, b := range [][]byte{compactPVH(1, "test=all", 0, q35), compactPVH(1, "", 2, q35[:4])} {
-		info, err := Parse(0, 0x40, flat{0, b})
+		info, err := Parse(0, 0x40, flat(0, b))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +149,7 @@ func TestFuzzSeedsParse(t *testing.T) {
 			t.Errorf("modules %v", info.Modules)
 		}
 	}
-	info, err := Parse(0, 0x40, flat{0, compactPVH(1, "test=all", 0, q35)})
+	info, err := Parse(0, 0x40, flat(0, compactPVH(1, "test=all", 0, q35)))
 	if err != nil || !reflect.DeepEqual(info.Memory, q35) || info.Cmdline != "test=all" {
 		t.Errorf("compact PVH: %+v, %v", info, err)
 	}

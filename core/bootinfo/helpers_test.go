@@ -3,26 +3,20 @@ package bootinfo
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
-// flat is fake physical memory: b holds [base, base+len(b)). Any range
-// inside it can be read (unlike Pieces, whose reads must not straddle two
-// pieces).
-type flat struct {
-	base uint64
-	b    []byte
-}
+// flat is fake physical memory: b at [base, base+len(b)), any range inside
+// readable.
+func flat(base uint64, b []byte) hw.Pieces { return hw.Pieces{{Addr: base, Data: b}} }
 
-func (f flat) Read(addr uint64, n int) ([]byte, error) {
-	if n < 0 || addr < f.base || addr-f.base > uint64(len(f.b)) || uint64(n) > uint64(len(f.b))-(addr-f.base) {
-		return nil, fmt.Errorf("[%#x, +%d) is outside fake memory [%#x, %#x)", addr, n, f.base, f.base+uint64(len(f.b)))
-	}
-	off := addr - f.base
-	return f.b[off : off+uint64(n)], nil
+// reg is a memory map entry, for tables of them.
+func reg(base, size uint64, t RegionType) Region {
+	return Region{hw.Range{Base: base, Size: size}, t}
 }
 
 func put32(b []byte, off uint64, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
@@ -48,15 +42,15 @@ type pvhSpec struct {
 
 // q35 is the memory map QEMU's q35 machine gives a 4 GiB guest.
 var q35 = []Region{
-	{0, 0x9fc00, RAM}, {0x9fc00, 0x400, Reserved}, {0xf0000, 0x10000, Reserved},
-	{0x100000, 0x7fee0000, RAM}, {0x7ffe0000, 0x20000, Reserved},
-	{0xb0000000, 0x10000000, Reserved}, {0xfed1c000, 0x4000, Reserved},
-	{0xfeffc000, 0x4000, Reserved}, {0xfffc0000, 0x40000, Reserved},
-	{0x100000000, 0x80000000, RAM},
+	reg(0, 0x9fc00, RAM), reg(0x9fc00, 0x400, Reserved), reg(0xf0000, 0x10000, Reserved),
+	reg(0x100000, 0x7fee0000, RAM), reg(0x7ffe0000, 0x20000, Reserved),
+	reg(0xb0000000, 0x10000000, Reserved), reg(0xfed1c000, 0x4000, Reserved),
+	reg(0xfeffc000, 0x4000, Reserved), reg(0xfffc0000, 0x40000, Reserved),
+	reg(0x100000000, 0x80000000, RAM),
 }
 
 // q35RAM is what RAM() makes of q35.
-var q35RAM = []Region{{0, 0x9fc00, RAM}, {0x100000, 0x7fee0000, RAM}, {0x100000000, 0x80000000, RAM}}
+var q35RAM = []Region{reg(0, 0x9fc00, RAM), reg(0x100000, 0x7fee0000, RAM), reg(0x100000000, 0x80000000, RAM)}
 
 func (s pvhSpec) build() []byte {
 	m := make([]byte, pvhMemSize)

@@ -1,6 +1,10 @@
 package bootinfo
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/aerokernel/aero/core/hw"
+)
 
 // Multiboot2 tag types (Multiboot2 Specification 3.6).
 const (
@@ -114,8 +118,8 @@ func parseMultiboot2(addr uint64, r reader) (*Info, error) {
 		info.warnf("multiboot2: no memory map tag; RAM from basic memory information (%d KiB low, %d KiB from 1 MiB)",
 			info.MemLowerKiB, info.MemUpperKiB)
 		info.Memory = []Region{
-			{Base: 0, Size: uint64(info.MemLowerKiB) << 10, Type: RAM},
-			{Base: 1 << 20, Size: uint64(info.MemUpperKiB) << 10, Type: RAM},
+			{Range: hw.Range{Base: 0, Size: uint64(info.MemLowerKiB) << 10}, Type: RAM},
+			{Range: hw.Range{Base: 1 << 20, Size: uint64(info.MemUpperKiB) << 10}, Type: RAM},
 		}
 	}
 	return info, nil
@@ -151,7 +155,7 @@ func parseMmap(info *Info, proto, what string, addr uint64, body []byte) error {
 	}
 	info.Memory = make([]Region, 0, n)
 	for e := entries; len(e) > 0; e = e[esize:] {
-		info.Memory = append(info.Memory, Region{Base: le.Uint64(e), Size: le.Uint64(e[8:]), Type: RegionType(le.Uint32(e[16:]))})
+		info.Memory = append(info.Memory, Region{Range: hw.Range{Base: le.Uint64(e), Size: le.Uint64(e[8:])}, Type: RegionType(le.Uint32(e[16:]))})
 	}
 	return nil
 }

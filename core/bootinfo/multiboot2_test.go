@@ -7,7 +7,7 @@ import (
 
 func TestMultiboot2(t *testing.T) {
 	b := grub().module(0x200000, 0x201234, "initrd.img quiet").module(0x300000, 0x300000, "").done()
-	info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, b})
+	info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestMultiboot2(t *testing.T) {
 // The minimum: a memory map and the end tag.
 func TestMultiboot2Minimal(t *testing.T) {
 	b := newMB2().mmap(24, q35[:1]).done()
-	info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, b})
+	info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestMultiboot2RSDP(t *testing.T) {
 		{"new first", newMB2().mmap(24, q35).tag(tagACPINew, rsdpV2).tag(tagACPIOld, rsdpV1), rsdpV2},
 		{"none", newMB2().mmap(24, q35), nil},
 	} {
-		info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, c.m.done()})
+		info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, c.m.done()))
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -59,7 +59,7 @@ func TestMultiboot2RSDP(t *testing.T) {
 // Entries may be longer than 24 bytes (entry_size): the rest is skipped.
 func TestMultiboot2LongEntries(t *testing.T) {
 	b := newMB2().mmap(40, q35).done()
-	info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, b})
+	info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestMultiboot2Layout(t *testing.T) {
 	m.done()
 	m.str(tagCmdline, "after the end") // beyond the end tag: not read
 	put32(m.b, 0, uint32(len(m.b)))
-	info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, m.b})
+	info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, m.b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestMultiboot2Layout(t *testing.T) {
 // A repeated tag: the first counts, and a warning says so.
 func TestMultiboot2Repeated(t *testing.T) {
 	b := newMB2().str(tagCmdline, "first").mmap(24, q35).str(tagCmdline, "second").mmap(24, q35[:2]).done()
-	info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, b})
+	info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,11 +101,11 @@ func TestMultiboot2Repeated(t *testing.T) {
 // Without a memory map, basic memory information gives two RAM regions.
 func TestMultiboot2BasicMemory(t *testing.T) {
 	b := newMB2().basic(639, 130048).done()
-	info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, b})
+	info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, b))
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "Memory", info.Memory, []Region{{0, 639 << 10, RAM}, {1 << 20, 130048 << 10, RAM}})
+	equal(t, "Memory", info.Memory, []Region{reg(0, 639<<10, RAM), reg(1<<20, 130048<<10, RAM)})
 	if len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], "no memory map tag") {
 		t.Errorf("Warnings = %q", info.Warnings)
 	}
@@ -114,7 +114,7 @@ func TestMultiboot2BasicMemory(t *testing.T) {
 func TestMultiboot2Errors(t *testing.T) {
 	many := make([]Region, MaxMemmap+1)
 	for i := range many {
-		many[i] = Region{uint64(i) << 12, 1 << 12, RAM}
+		many[i] = reg(uint64(i)<<12, 1<<12, RAM)
 	}
 	for _, c := range []struct {
 		name  string
@@ -190,13 +190,13 @@ func TestMultiboot2Errors(t *testing.T) {
 			ErrLength, []string{"(basic memory information)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			info, err := Parse(Multiboot2Magic, mb2At, flat{mb2At, c.b()})
+			info, err := Parse(Multiboot2Magic, mb2At, flat(mb2At, c.b()))
 			if info != nil {
 				t.Errorf("Parse returned %+v with the error", info)
 			}
 			wantErr(t, err, c.kind, c.words...)
 		})
 	}
-	_, err := Parse(Multiboot2Magic, 0, flat{0, make([]byte, 64)})
+	_, err := Parse(Multiboot2Magic, 0, flat(0, make([]byte, 64)))
 	wantErr(t, err, ErrMagic, "multiboot2", "EBX is 0")
 }

@@ -1,5 +1,7 @@
 package bootinfo
 
+import "github.com/aerokernel/aero/core/hw"
+
 // struct hvm_start_info (Xen public/arch-x86/hvm/start_info.h).
 const (
 	pvhMagicOff    = 0
@@ -84,7 +86,7 @@ func parsePVH(eax uint32, addr uint64, r reader) (*Info, error) {
 	info.Memory = make([]Region, 0, n)
 	for k := range int(n) {
 		e := t[k*pvhEntrySize:]
-		info.Memory = append(info.Memory, Region{Base: le.Uint64(e), Size: le.Uint64(e[8:]), Type: RegionType(le.Uint32(e[16:]))})
+		info.Memory = append(info.Memory, Region{Range: hw.Range{Base: le.Uint64(e), Size: le.Uint64(e[8:])}, Type: RegionType(le.Uint32(e[16:]))})
 	}
 	return info, nil
 }

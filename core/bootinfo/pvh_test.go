@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 func TestPVH(t *testing.T) {
@@ -12,7 +14,7 @@ func TestPVH(t *testing.T) {
 	s.memory = slices.Clone(q35)
 	slices.Reverse(s.memory)
 	s.modules = []Module{{0x2000000, 0x1234, "initrd quiet"}, {0x3000000, 10, ""}}
-	info, err := Parse(0, pvhAt, flat{0, s.build()})
+	info, err := Parse(0, pvhAt, flat(0, s.build()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func TestPVHVersions(t *testing.T) {
 	// Version 2 and later are backwards-compatible: read as version 1.
 	s := defaultPVH()
 	s.version = 7
-	info, err := Parse(0, pvhAt, flat{0, s.build()})
+	info, err := Parse(0, pvhAt, flat(0, s.build()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,14 +43,14 @@ func TestPVHVersions(t *testing.T) {
 	// only the 40 bytes are read.
 	s.version = 0
 	m := s.build()
-	_, err = Parse(0, pvhAt, Pieces{{pvhAt, m[pvhAt : pvhAt+40]}, {pvhCmdAt, m[pvhCmdAt : pvhCmdAt+100]}})
+	_, err = Parse(0, pvhAt, hw.Pieces{{Addr: pvhAt, Data: m[pvhAt : pvhAt+40]}, {Addr: pvhCmdAt, Data: m[pvhCmdAt : pvhCmdAt+100]}})
 	wantErr(t, err, ErrMissing, "version 0 has no memory map")
 }
 
 func TestPVHNoCmdline(t *testing.T) {
 	s := defaultPVH()
 	s.cmdline = ""
-	info, err := Parse(0, pvhAt, flat{0, s.build()})
+	info, err := Parse(0, pvhAt, flat(0, s.build()))
 	if err != nil || info.Cmdline != "" {
 		t.Fatalf("Parse = %+v, %v; want an empty command line", info, err)
 	}
@@ -57,7 +59,7 @@ func TestPVHNoCmdline(t *testing.T) {
 func TestPVHLongCmdline(t *testing.T) {
 	s := defaultPVH()
 	s.cmdline = strings.Repeat("x", MaxCmdline) // the longest accepted
-	info, err := Parse(0, pvhAt, flat{0, s.build()})
+	info, err := Parse(0, pvhAt, flat(0, s.build()))
 	if err != nil || info.Cmdline != s.cmdline {
 		t.Fatalf("Parse of a %d-byte command line: %v", MaxCmdline, err)
 	}
@@ -109,7 +111,7 @@ func TestPVHErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := c.patch(defaultPVH().build())
-			info, err := Parse(0x2badb002, pvhAt, flat{0, m})
+			info, err := Parse(0x2badb002, pvhAt, flat(0, m))
 			if info != nil {
 				t.Errorf("Parse returned %+v with the error", info)
 			}
@@ -119,7 +121,7 @@ func TestPVHErrors(t *testing.T) {
 }
 
 func TestPVHNullPointer(t *testing.T) {
-	_, err := Parse(0, 0, flat{0, make([]byte, 100)})
+	_, err := Parse(0, 0, flat(0, make([]byte, 100)))
 	wantErr(t, err, ErrMagic, "EBX is 0")
 	_, err = Parse(0, pvhAt, nil)
 	wantErr(t, err, ErrRead, "no memory")
@@ -131,7 +133,7 @@ func TestPVHModuleCmdlineUnreadable(t *testing.T) {
 	s.modules = []Module{{0x2000000, 0x1000, "a"}, {0x3000000, 0x1000, "b"}}
 	m := s.build()
 	put64(m, pvhModsAt+32+16, 0xdead0000) // module 1's command line: outside memory
-	info, err := Parse(0, pvhAt, flat{0, m})
+	info, err := Parse(0, pvhAt, flat(0, m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,10 +147,10 @@ func TestPVHMaxEntries(t *testing.T) {
 	s := defaultPVH()
 	s.memory = nil
 	for i := range MaxMemmap {
-		s.memory = append(s.memory, Region{uint64(i) << 20, 1 << 20, RegionType(1 + i%2)})
+		s.memory = append(s.memory, reg(uint64(i)<<20, 1<<20, RegionType(1+i%2)))
 	}
 	m := append(s.build(), make([]byte, 0x10000)...) // room for 1024 entries
-	info, err := Parse(0, pvhAt, flat{0, m})
+	info, err := Parse(0, pvhAt, flat(0, m))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,15 +162,15 @@ func TestPVHMaxEntries(t *testing.T) {
 func TestOverlapWarnings(t *testing.T) {
 	s := defaultPVH()
 	s.memory = []Region{
-		{0, 0x100000, RAM},
-		{0xf0000, 0x10000, Reserved},    // inside the RAM: warned
-		{0x100000, 0x100000, RAM},       // touches: fine
-		{0x180000, 0x1000, RAM},         // same type inside: fine
-		{0x1ff000, 0x2000, ACPI},        // straddles the end: warned
-		{0x300000, 0, Reserved},         // empty: fine
-		{0xfffffffffffff000, 0x2000, 7}, // wraps: warned
+		reg(0, 0x100000, RAM),
+		reg(0xf0000, 0x10000, Reserved),    // inside the RAM: warned
+		reg(0x100000, 0x100000, RAM),       // touches: fine
+		reg(0x180000, 0x1000, RAM),         // same type inside: fine
+		reg(0x1ff000, 0x2000, ACPI),        // straddles the end: warned
+		reg(0x300000, 0, Reserved),         // empty: fine
+		reg(0xfffffffffffff000, 0x2000, 7), // wraps: warned
 	}
-	info, err := Parse(0, pvhAt, flat{0, s.build()})
+	info, err := Parse(0, pvhAt, flat(0, s.build()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,16 +180,16 @@ func TestOverlapWarnings(t *testing.T) {
 		"memory map: [0xfffffffffffff000-0xffffffffffffffff] pmem runs past the end of the address space",
 	}
 	equal(t, "Warnings", info.Warnings, want)
-	equal(t, "RAM", info.RAM(), []Region{{0, 0xf0000, RAM}, {0x100000, 0xff000, RAM}})
+	equal(t, "RAM", info.RAM(), []Region{reg(0, 0xf0000, RAM), reg(0x100000, 0xff000, RAM)})
 }
 
 func TestWarningsCapped(t *testing.T) {
 	s := defaultPVH()
-	s.memory = []Region{{0, 1 << 30, RAM}}
+	s.memory = []Region{reg(0, 1<<30, RAM)}
 	for i := range 40 {
-		s.memory = append(s.memory, Region{uint64(i) << 20, 0x1000, Reserved})
+		s.memory = append(s.memory, reg(uint64(i)<<20, 0x1000, Reserved))
 	}
-	info, err := Parse(0, pvhAt, flat{0, s.build()})
+	info, err := Parse(0, pvhAt, flat(0, s.build()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,47 +4,16 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-func TestPiecesRead(t *testing.T) {
-	ps := Pieces{{0x1000, []byte("abcdefgh")}, {0x1008, []byte("ijkl")}, {0xfffffffffffffffc, []byte("wxyz")}}
-	for _, c := range []struct {
-		addr uint64
-		n    int
-		want string // "" for an error
-	}{
-		{0x1000, 8, "abcdefgh"},
-		{0x1002, 3, "cde"},
-		{0x1008, 4, "ijkl"},
-		{0x1008, 0, ""},
-		{0x1006, 4, ""},  // straddles two pieces
-		{0x1009, 4, ""},  // past the end of a piece
-		{0xfff, 2, ""},   // before a piece
-		{0x2000, 1, ""},  // in none
-		{0x1000, -1, ""}, // negative
-		{0xfffffffffffffffe, 2, "yz"},
-		{0xfffffffffffffffe, 4, ""}, // wraps
-	} {
-		b, err := ps.Read(c.addr, c.n)
-		switch {
-		case c.want == "" && c.n != 0 && err == nil:
-			t.Errorf("Read(%#x, %d) = %q, want an error", c.addr, c.n, b)
-		case c.want != "" && (err != nil || string(b) != c.want):
-			t.Errorf("Read(%#x, %d) = %q, %v; want %q", c.addr, c.n, b, err, c.want)
-		}
-	}
-	_, err := ps.Read(0x1006, 4)
-	if err == nil || err.Error() != "[0x1006, 0x100a) is not in the snapshot" {
-		t.Errorf("straddling read: error %v", err)
-	}
-}
+	"github.com/aerokernel/aero/core/hw"
+)
 
 func TestExtentsPVH(t *testing.T) {
 	s := defaultPVH()
 	s.modules = []Module{{0x2000000, 0x1000, "mod0"}, {0x3000000, 0x1000, ""}, {0x4000000, 0x1000, "module two"}}
-	m := flat{0, s.build()}
-	got := Extents(0, pvhAt, m)
-	want := []Extent{
+	m := flat(0, s.build())
+	got := extents(0, pvhAt, m)
+	want := []extent{
 		{pvhAt, 56, "start info"},
 		{pvhCmdAt, uint64(len(s.cmdline) + 1), "command line"},
 		{pvhModsAt, 3 * 32, "module list"},
@@ -52,53 +21,53 @@ func TestExtentsPVH(t *testing.T) {
 		{pvhModCmdAt + 0x200, 11, "module command line"},
 		{pvhMapAt, 24 * uint64(len(q35)), "memory map"},
 	}
-	equal(t, "Extents", got, want)
+	equal(t, "extents", got, want)
 	checkSnapshot(t, 0, pvhAt, m)
 }
 
 func TestExtentsMultiboot2(t *testing.T) {
 	b := grub().done()
-	m := flat{mb2At, b}
-	equal(t, "Extents", Extents(Multiboot2Magic, mb2At, m), []Extent{{mb2At, uint64(len(b)), "information"}})
+	m := flat(mb2At, b)
+	equal(t, "extents", extents(Multiboot2Magic, mb2At, m), []extent{{mb2At, uint64(len(b)), "information"}})
 	checkSnapshot(t, Multiboot2Magic, mb2At, m)
 
 	// An impossible total_size: only the header is read.
 	put32(b, 0, 1<<30)
-	equal(t, "Extents", Extents(Multiboot2Magic, mb2At, m), []Extent{{mb2At, 8, "information"}})
+	equal(t, "extents", extents(Multiboot2Magic, mb2At, m), []extent{{mb2At, 8, "information"}})
 }
 
-// Extents that touch are joined and named for all their parts.
+// extents that touch are joined and named for all their parts.
 func TestExtentsJoined(t *testing.T) {
 	m := defaultPVH().build()
 	put64(m, pvhAt+24, pvhAt+56) // the command line right after the start info
 	copy(m[pvhAt+56:], "quiet\x00")
-	got := Extents(0, pvhAt, flat{0, m})
-	want := []Extent{{pvhAt, 56 + 6, "start info+command line"}, {pvhMapAt, 24 * uint64(len(q35)), "memory map"}}
-	equal(t, "Extents", got, want)
+	got := extents(0, pvhAt, flat(0, m))
+	want := []extent{{pvhAt, 56 + 6, "start info+command line"}, {pvhMapAt, 24 * uint64(len(q35)), "memory map"}}
+	equal(t, "extents", got, want)
 	if s := got[0].String(); s != "start info+command line [0x1000, 0x103e)" {
 		t.Errorf("String() = %q", s)
 	}
 }
 
-// Where Parse fails, Extents lists what it read up to there.
+// Where Parse fails, extents lists what it read up to there.
 func TestExtentsOnFailure(t *testing.T) {
 	m := defaultPVH().build()
 	put32(m, pvhAt, 0x12345678)
-	equal(t, "Extents (bad magic)", Extents(0, pvhAt, flat{0, m}), []Extent{{pvhAt, 40, "start info"}})
+	equal(t, "extents (bad magic)", extents(0, pvhAt, flat(0, m)), []extent{{pvhAt, 40, "start info"}})
 	m = defaultPVH().build()
 	put32(m, pvhAt+4, 0)
-	equal(t, "Extents (version 0)", Extents(0, pvhAt, flat{0, m}),
-		[]Extent{{pvhAt, 40, "start info"}, {pvhCmdAt, 24, "command line"}})
-	equal(t, "Extents (nothing there)", Extents(0, pvhAt, flat{0, nil}), []Extent(nil))
-	equal(t, "Extents (null)", Extents(0, 0, flat{0, m}), []Extent(nil))
+	equal(t, "extents (version 0)", extents(0, pvhAt, flat(0, m)),
+		[]extent{{pvhAt, 40, "start info"}, {pvhCmdAt, 24, "command line"}})
+	equal(t, "extents (nothing there)", extents(0, pvhAt, flat(0, nil)), []extent(nil))
+	equal(t, "extents (null)", extents(0, 0, flat(0, m)), []extent(nil))
 }
 
 // checkSnapshot checks that Parse over Snapshot gives what Parse over mem
 // gives, and that the snapshot is no bigger than its extents.
-func checkSnapshot(t *testing.T, magic uint32, addr uint64, mem Memory) {
+func checkSnapshot(t *testing.T, magic uint32, addr uint64, mem hw.PhysMemory) {
 	t.Helper()
 	want, werr := Parse(magic, addr, mem)
-	snap := Snapshot(magic, addr, mem)
+	snap := snapshot(magic, addr, mem)
 	got, gerr := Parse(magic, addr, snap)
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("Parse over memory: %v; over the snapshot: %v", werr, gerr)
@@ -114,7 +83,7 @@ func checkSnapshot(t *testing.T, magic uint32, addr uint64, mem Memory) {
 		t.Errorf("Parse over memory: %v; over the snapshot: %v", werr, gerr)
 	}
 	var size uint64
-	for _, e := range Extents(magic, addr, mem) {
+	for _, e := range extents(magic, addr, mem) {
 		size += e.Size
 	}
 	var n uint64

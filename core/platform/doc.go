@@ -19,7 +19,10 @@
 //     real-mode trampoline, each checked in before the next; the runtime's
 //     Ms then start on them (goos.Task).
 //   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
-//     through the I/O APICs the MADT lists, serviced in Go.
+//     through the I/O APICs the MADT lists, serviced in Go by one
+//     dispatcher goroutine; IRQLine and ISAIRQ give a line as a hw.IRQ.
+//   - core/hw on the machine: PhysMemory and PhysAddr (the identity map),
+//     MMIO (register windows mapped uncached), Ports (I/O port windows).
 //
 // It only builds for GOOS=tamago with the build tag linkcpuinit.
 package platform

@@ -5,6 +5,8 @@ package platform
 import (
 	"runtime/goos"
 	"unsafe"
+
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // Boot protocol magics: multiboot2's value in EAX at entry (Multiboot2
@@ -59,7 +61,7 @@ var snapshot struct {
 // earlyRAM lists the RAM ranges early found, for the heap and the page
 // tables above 4 GiB; earlyRAMCount of them are valid.
 var (
-	earlyRAM      [128][2]uint64 // base, end
+	earlyRAM      [128]hw.Range
 	earlyRAMCount int
 	earlyFailure  string // set when the heap could not be sized
 	// ebdaSegment is the BIOS data area's word at 0x40E (the EBDA's
@@ -138,7 +140,7 @@ func addRAM(base, size uint64) {
 	if size == 0 || earlyRAMCount >= len(earlyRAM) {
 		return
 	}
-	earlyRAM[earlyRAMCount] = [2]uint64{base, base + size}
+	earlyRAM[earlyRAMCount] = hw.Range{Base: base, Size: size}
 	earlyRAMCount++
 }
 
@@ -230,9 +232,10 @@ func sizeHeap() {
 	for grew := true; grew; {
 		grew = false
 		for i := 0; i < earlyRAMCount && i < len(earlyRAM); i++ {
-			r := earlyRAM[i]
-			if r[0] <= end && r[1] > end {
-				end, grew = r[1], true
+			// No methods here: early may only call nosplit code.
+			base, rend := earlyRAM[i].Base, earlyRAM[i].Base+earlyRAM[i].Size
+			if base <= end && rend > end {
+				end, grew = rend, true
 			}
 		}
 	}
@@ -293,7 +296,7 @@ func finishPaging() {
 //go:nosplit
 func overlapsRAM(base, end uint64) bool {
 	for i := 0; i < earlyRAMCount && i < len(earlyRAM); i++ {
-		if earlyRAM[i][0] < end && earlyRAM[i][1] > base {
+		if r := earlyRAM[i]; r.Base < end && r.Base+r.Size > base {
 			return true
 		}
 	}

@@ -4,9 +4,9 @@ package platform
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/hw"
 )
 
 // I/O APIC registers (Intel 82093AA datasheet, 3.0): an index register and
@@ -21,44 +21,48 @@ const (
 	redActiveLo = 1 << 13
 )
 
-// IOAPIC is one I/O APIC of the MADT.
-type IOAPIC struct {
-	ID      uint8
-	Base    uintptr
-	GSIBase uint32
-	Inputs  int
+// ioapic is one I/O APIC of the MADT.
+type ioapic struct {
+	id      uint8
+	regs    hw.MMIO
+	gsiBase uint32
+	inputs  int
 }
 
-func (io *IOAPIC) read(reg uint32) uint32 {
-	*(*uint32)(unsafe.Pointer(io.Base + ioregsel)) = reg
-	return *(*uint32)(unsafe.Pointer(io.Base + iowin))
+// read and write go through the index register, so they must not
+// interleave: InitIOAPICs runs alone at boot, and after it every access
+// holds lines' lock (irq.go).
+func (io *ioapic) read(reg uint32) uint32 {
+	io.regs.Write32(ioregsel, reg)
+	return io.regs.Read32(iowin)
 }
 
-func (io *IOAPIC) write(reg, v uint32) {
-	*(*uint32)(unsafe.Pointer(io.Base + ioregsel)) = reg
-	*(*uint32)(unsafe.Pointer(io.Base + iowin)) = v
+func (io *ioapic) write(reg, v uint32) {
+	io.regs.Write32(ioregsel, reg)
+	io.regs.Write32(iowin, v)
+}
+
+func (io *ioapic) serves(gsi uint32) bool {
+	return gsi >= io.gsiBase && gsi < io.gsiBase+uint32(io.inputs)
 }
 
 var (
-	ioapics   []*IOAPIC
+	ioapics   []*ioapic
 	overrides []acpi.InterruptOverride
 )
 
-// IOAPICs returns the I/O APICs InitIOAPICs set up.
-func IOAPICs() []*IOAPIC { return ioapics }
-
 // InitIOAPICs finds the I/O APICs of the MADT and masks every input: no
-// device interrupt arrives until a driver routes it (Route).
+// device interrupt arrives until a driver routes it (Route, IRQLine).
 func InitIOAPICs(madt *acpi.MADT) error {
 	ioapics, overrides = nil, madt.Overrides
 	for _, m := range madt.IOAPICs {
-		if m.Address < 3<<30 {
-			// Only 3-4 GiB is mapped uncached, as MMIO must be.
-			return fmt.Errorf("I/O APIC %d at %#x is outside the uncached MMIO window", m.ID, m.Address)
+		regs, err := MMIO(m.Registers())
+		if err != nil {
+			return fmt.Errorf("I/O APIC %d: %v", m.ID, err)
 		}
-		io := &IOAPIC{ID: m.ID, Base: uintptr(m.Address), GSIBase: m.GSIBase}
-		io.Inputs = int(io.read(ioapicVer)>>16&0xff) + 1
-		for i := 0; i < io.Inputs; i++ {
+		io := &ioapic{id: m.ID, regs: regs, gsiBase: m.GSIBase}
+		io.inputs = int(io.read(ioapicVer)>>16&0xff) + 1
+		for i := 0; i < io.inputs; i++ {
 			io.write(ioredtbl+uint32(2*i), redMasked)
 			io.write(ioredtbl+uint32(2*i)+1, 0)
 		}
@@ -82,30 +86,57 @@ func ISAToGSI(irq uint8) (gsi uint32, activeLow, level bool) {
 	return uint32(irq), false, false
 }
 
+func ioapicFor(gsi uint32) (*ioapic, error) {
+	for _, io := range ioapics {
+		if io.serves(gsi) {
+			return io, nil
+		}
+	}
+	return nil, fmt.Errorf("no I/O APIC serves GSI %d", gsi)
+}
+
 // Route delivers global system interrupt gsi as vector to the CPU with
 // APIC ID dest (fixed delivery, physical destination), unmasked.
 func Route(gsi uint32, vector uint8, dest uint32, activeLow, level bool) error {
-	for _, io := range ioapics {
-		if gsi < io.GSIBase || gsi >= io.GSIBase+uint32(io.Inputs) {
-			continue
-		}
-		i := gsi - io.GSIBase
-		lo := uint32(vector)
-		if activeLow {
-			lo |= redActiveLo
-		}
-		if level {
-			lo |= redLevel
-		}
-		io.write(ioredtbl+2*i, redMasked)
-		io.write(ioredtbl+2*i+1, dest<<24)
-		io.write(ioredtbl+2*i, lo)
-		return nil
-	}
-	return errNoIOAPIC(gsi)
+	lines.Lock()
+	defer lines.Unlock()
+	return route(gsi, vector, dest, activeLow, level)
 }
 
-func errNoIOAPIC(gsi uint32) error { return fmt.Errorf("no I/O APIC serves GSI %d", gsi) }
+func route(gsi uint32, vector uint8, dest uint32, activeLow, level bool) error {
+	io, err := ioapicFor(gsi)
+	if err != nil {
+		return err
+	}
+	i := gsi - io.gsiBase
+	lo := uint32(vector)
+	if activeLow {
+		lo |= redActiveLo
+	}
+	if level {
+		lo |= redLevel
+	}
+	io.write(ioredtbl+2*i, redMasked)
+	io.write(ioredtbl+2*i+1, dest<<24)
+	io.write(ioredtbl+2*i, lo)
+	return nil
+}
+
+// Mask stops global system interrupt gsi from being delivered.
+func Mask(gsi uint32) error {
+	lines.Lock()
+	defer lines.Unlock()
+	return mask(gsi)
+}
+
+func mask(gsi uint32) error {
+	io, err := ioapicFor(gsi)
+	if err != nil {
+		return err
+	}
+	io.write(ioredtbl+2*(gsi-io.gsiBase), redMasked)
+	return nil
+}
 
 // ProcessorID returns the local APIC ID of the CPU the caller runs on.
 func ProcessorID() uint64 { return CPU.ID() }

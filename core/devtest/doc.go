@@ -1,0 +1,7 @@
+// Package devtest has devices for host tests of the modules above drivers
+// (net, blk): NIC, a fake Ethernet interface the test plays the wire of,
+// and RAMDisk, a block device in memory with a volatile write cache. Both
+// implement core's contracts (core.NIC, core.BlockDevice) to the letter,
+// errors, backpressure and goroutines included, so code tested against
+// them meets the same behaviour from a real driver.
+package devtest
