@@ -99,4 +99,6 @@
 //	aero: node <id> cpus=<list> mem=<MiB> dist=<d0,d1,...>
 //
 // Fields may be added after these; none of these will change meaning.
+// Package github.com/aerokernel/aero/core/report holds the format: it
+// writes these lines for SummaryLines and parses them for host tools.
 package core

@@ -1,59 +1,37 @@
 package core
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
+import "github.com/aerokernel/aero/core/report"
 
 const mib = 1 << 20
 
 // SummaryLines returns the boot summary: the "aero: boot" line and one
-// "aero: node" line per node (see the package documentation).
+// "aero: node" line per node (see the package documentation; the format
+// is package report's).
 func (k *Kernel) SummaryLines() []string {
-	var b strings.Builder
 	nodes := k.Topology.Nodes()
-	clock := "none@0"
+	s := report.Summary{Boot: report.Boot{
+		CPUs:     len(k.CPUs),
+		Nodes:    len(nodes),
+		MemMiB:   int(k.RAMBytes() / mib),
+		Clock:    "none",
+		Sched:    k.Scheduler.Name(),
+		Memory:   k.Memory.Name(),
+		Topology: k.Topology.Name(),
+		Console:  k.Console.Name(),
+		Loader:   k.Loader,
+		HeapMiB:  int(k.Heap.Size / mib),
+	}}
 	if k.Clock != nil {
-		clock = fmt.Sprintf("%s@%d", k.Clock.Source(), (k.Clock.Hz()+500_000)/1_000_000)
+		s.Boot.Clock = k.Clock.Source()
+		s.Boot.ClockMHz = int((k.Clock.Hz() + 500_000) / 1_000_000)
+		s.Boot.ClockRef = k.Clock.Reference()
 	}
-	fmt.Fprintf(&b, "aero: boot cpus=%d nodes=%d mem=%d clock=%s sched=%s",
-		len(k.CPUs), len(nodes), k.RAMBytes()/mib, clock, k.Scheduler.Name())
-	if k.Clock != nil && k.Clock.Reference() != "" {
-		fmt.Fprintf(&b, " clockref=%s", k.Clock.Reference())
-	}
-	fmt.Fprintf(&b, " memory=%s topology=%s console=%s loader=%s heap=%d",
-		k.Memory.Name(), k.Topology.Name(), k.Console.Name(), k.Loader, k.Heap.Size/mib)
-	lines := []string{b.String()}
 	for _, n := range nodes {
-		d := make([]string, len(nodes))
+		d := make([]int, len(nodes))
 		for j := range nodes {
-			d[j] = strconv.Itoa(k.Topology.Distance(n.ID, nodes[j].ID))
+			d[j] = k.Topology.Distance(n.ID, nodes[j].ID)
 		}
-		lines = append(lines, fmt.Sprintf("aero: node %d cpus=%s mem=%d dist=%s",
-			n.ID, FormatCPUList(n.CPUs), n.MemoryBytes()/mib, strings.Join(d, ",")))
+		s.Nodes = append(s.Nodes, report.Node{ID: n.ID, CPUs: n.CPUs, MemMiB: int(n.MemoryBytes() / mib), Dist: d})
 	}
-	return lines
-}
-
-// FormatCPUList writes ascending CPU numbers as a list of ranges, the
-// syntax QEMU and Linux use: "0-2,4". An empty list is "-".
-func FormatCPUList(cpus []int) string {
-	if len(cpus) == 0 {
-		return "-"
-	}
-	var parts []string
-	for i := 0; i < len(cpus); {
-		j := i
-		for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
-			j++
-		}
-		if i == j {
-			parts = append(parts, strconv.Itoa(cpus[i]))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d-%d", cpus[i], cpus[j]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ",")
+	return s.Lines()
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/report"
 )
 
 // fixtureMemory places a core/acpi fixture's tables where QEMU's firmware
@@ -102,7 +103,7 @@ func checkTopology(t *testing.T, k *Kernel, want []wantNode) {
 	}
 	for i, n := range nodes {
 		w := want[i]
-		if got := FormatCPUList(n.CPUs); got != w.cpus {
+		if got := report.FormatCPUList(n.CPUs); got != w.cpus {
 			t.Errorf("node %d cpus %s, want %s", i, got, w.cpus)
 		}
 		// Within 1% of what QEMU was given (firmware reserves a little).
@@ -161,19 +162,6 @@ func TestTopologyCPUWithoutAffinity(t *testing.T) {
 	}
 	if len(k.Warnings) == 0 || !strings.Contains(strings.Join(k.Warnings, "\n"), "APIC ID 77") {
 		t.Errorf("no warning naming APIC ID 77: %q", k.Warnings)
-	}
-}
-
-func TestFormatCPUList(t *testing.T) {
-	for _, c := range []struct {
-		in   []int
-		want string
-	}{
-		{nil, "-"}, {[]int{0}, "0"}, {[]int{0, 1, 2}, "0-2"}, {[]int{0, 2, 3, 5}, "0,2-3,5"},
-	} {
-		if got := FormatCPUList(c.in); got != c.want {
-			t.Errorf("FormatCPUList(%v) = %q, want %q", c.in, got, c.want)
-		}
 	}
 }
 

@@ -3,11 +3,9 @@ package qemu_test
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,22 +14,15 @@ import (
 )
 
 // Boot tests: the kernel of configs/ktest (core's defaults plus core's
-// in-kernel tests), built with the image tool and the GOOS=tamago go in
-// AERO_GO (make test sets it), or the ELF in AERO_KTEST_ELF, booted under
-// TCG on each machine shape the core issue names. Each checks the boot
-// summary against what QEMU was given and turns every in-kernel test into
-// a subtest, through the harness in qemutest.
+// in-kernel tests), built by qemutest.BuildConfig with the image tool and
+// the GOOS=tamago go in AERO_GO (make test sets it), or the ELF in
+// AERO_KTEST_ELF, booted under TCG on each machine shape the core issue
+// names. Each checks the boot summary against what QEMU was given and turns
+// every in-kernel test into a subtest, through the harness in qemutest.
 
 // bootTimeout bounds one boot from QEMU start to its exit; generous because
 // TCG on a loaded 2-core host is slow (a boot takes 1-5 s when idle).
 const bootTimeout = 3 * time.Minute
-
-var (
-	ktestOnce sync.Once
-	ktestELF  string
-	ktestISO  string
-	ktestErr  error
-)
 
 // needQEMU skips boot tests under -short or without QEMU.
 func needQEMU(t *testing.T) {
@@ -44,8 +35,8 @@ func needQEMU(t *testing.T) {
 	}
 }
 
-// ktestKernel returns the configs/ktest kernel, ELF or ISO, building both
-// once per test binary (with AERO_KTEST_ELF set, that ELF and no ISO).
+// ktestKernel returns the configs/ktest kernel, ELF or ISO, built once per
+// test binary by qemutest (with AERO_KTEST_ELF set, that ELF and no ISO).
 func ktestKernel(t *testing.T, iso bool) string {
 	t.Helper()
 	needQEMU(t)
@@ -58,24 +49,19 @@ func ktestKernel(t *testing.T, iso bool) string {
 		}
 		return elf
 	}
-	if os.Getenv("AERO_GO") == "" {
-		t.Skip("AERO_GO is not set (make test sets it to the GOOS=tamago go), nor AERO_KTEST_ELF")
-	}
-	ktestOnce.Do(func() {
-		var out string
-		if out, ktestErr = buildImage("iso", "configs/ktest"); ktestErr != nil {
-			return
+	// One build serves both: with GRUB at hand the ISO build (whose ELF the
+	// ELF tests boot), else the ELF alone.
+	if _, err := exec.LookPath("grub-mkrescue"); err == nil {
+		elf, img := qemutest.BuildConfigISO(t, "configs/ktest")
+		if iso {
+			return img
 		}
-		ktestELF = filepath.Join(out, "aero-ktest.elf")
-		ktestISO = filepath.Join(out, "aero-ktest.iso")
-	})
-	if ktestErr != nil {
-		t.Fatal(ktestErr)
+		return elf
 	}
 	if iso {
-		return ktestISO
+		t.Skip("no grub-mkrescue")
 	}
-	return ktestELF
+	return qemutest.BuildConfig(t, "configs/ktest")
 }
 
 // The machine shapes: the boot summary must match each exactly (memory
@@ -115,9 +101,6 @@ func TestBoot(t *testing.T) {
 // TestBootISO boots the GRUB ISO: multiboot2 instead of PVH, same kernel.
 func TestBootISO(t *testing.T) {
 	iso := ktestKernel(t, true)
-	if _, err := exec.LookPath("grub-mkrescue"); err != nil {
-		t.Skip("no grub-mkrescue")
-	}
 	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "1G", ISO: iso}).FailOnPanic()
 	if _, m := vm.Expect(`booted by (\S+) `, bootTimeout); m[1] != "multiboot2" {
 		t.Errorf("booted by %s, want multiboot2", m[1])
@@ -193,16 +176,8 @@ func TestBootPanic(t *testing.T) {
 // with success.
 func TestBootHRTEntry(t *testing.T) {
 	needQEMU(t)
-	if os.Getenv("AERO_GO") == "" {
-		t.Skip("AERO_GO is not set")
-	}
-	out := t.TempDir()
-	cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/hello", "-o", out)
-	cmd.Dir = ".."
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("aero-image build -config configs/hello: %v\n%s", err, msg)
-	}
-	vm := qemutest.Boot(t, qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2, Kernel: filepath.Join(out, "hello.elf")}).FailOnPanic()
+	elf := qemutest.BuildConfig(t, "configs/hello")
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2, Kernel: elf}).FailOnPanic()
 	vm.CheckSummary(bootTimeout, 1)
 	vm.Expect(`^aero: hrt entry$`, bootTimeout)
 	_, m := vm.Expect(`^hello: 4 CPUs summed 1\.\.\d+ = (\d+) \(want (\d+)\) on APIC IDs \[(.*)\], nodes \[(.*)\]$`, bootTimeout)

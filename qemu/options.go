@@ -1,8 +1,9 @@
 // Package qemu turns Aero's boot options into QEMU command lines (Options,
 // Args) and the machine they give the guest (Layout), runs QEMU with its
-// serial console captured line by line (Start, VM), and parses the kernel's
-// boot summary and checks it against the options (ParseSummary,
-// CheckSummary), for the aero-qemu tool and for Go tests that boot kernels.
+// serial console captured line by line (Start, VM), and checks the kernel's
+// boot summary (parsed by package github.com/aerokernel/aero/core/report)
+// against the options (CheckSummary), for the aero-qemu tool and for Go
+// tests that boot kernels.
 // Package qemutest wraps it for tests: Boot, Expect and WaitExit fail the
 // test with the guest's output, and RunKTests turns in-kernel tests into
 // subtests.
@@ -14,17 +15,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/aerokernel/aero/core/report"
 )
 
 // DefaultBinary is the QEMU used when Options.Binary is empty.
 const DefaultBinary = "qemu-system-x86_64"
 
 // DebugExitPort is the I/O port of the isa-debug-exit device added with
-// Options.DebugExit. A guest writing v there ends QEMU with status (v<<1)|1.
-const DebugExitPort = 0xf4
+// Options.DebugExit (see package report for the protocol).
+const DebugExitPort = report.DebugExitPort
 
 // Machines QEMU can boot Aero on.
 const (
@@ -44,6 +46,10 @@ const (
 const (
 	NetVirtio = "virtio" // virtio-net: on PCI for q35/pc, on MMIO for microvm
 	NetE1000  = "e1000"  // Intel e1000 on PCI (not on microvm)
+	// NetDefault leaves the NIC to QEMU: its default for the machine, on
+	// user networking (no -nic none). The ACPI fixture dumper uses it so
+	// that the tables are those of QEMU's plain command line.
+	NetDefault = "default"
 )
 
 // Options describes one QEMU run. The zero value plus a Kernel is a valid
@@ -60,10 +66,18 @@ type Options struct {
 	// each socket an APIC ID range rounded up to a power of two, so IDs
 	// need not be contiguous (6 CPUs on 2 sockets: 0-2, 4-6).
 	Sockets int
+	// MaxCPUs, when > CPUs, leaves room for CPUs to be hot-plugged later
+	// (-smp N,maxcpus=M): the firmware lists them as not present, and Numa
+	// lists may place CPUs up to MaxCPUs-1.
+	MaxCPUs int
 	// Memory is the -m size: a number of MiB with an optional M, G or T
 	// suffix ("2G", "1536M", "512"). Empty means the sum of the NUMA nodes'
 	// memory when Numa is given, else 2G.
 	Memory string
+	// MemSlots and MaxMemory, both set, make memory hot-pluggable
+	// (-m size,slots=S,maxmem=M): the firmware reserves room for it.
+	MemSlots  int
+	MaxMemory string
 	// Accel is tcg (default), kvm or auto.
 	Accel string
 
@@ -72,6 +86,9 @@ type Options struct {
 	Kernel, ISO string
 	// Append is the kernel command line (-append; only with Kernel).
 	Append string
+	// Initrd is an initial ramdisk loaded with the kernel (-initrd; only
+	// with Kernel), e.g. a Linux guest's initramfs.
+	Initrd string
 
 	// DebugExit adds isa-debug-exit at DebugExitPort.
 	DebugExit bool
@@ -86,7 +103,8 @@ type Options struct {
 	// Distances are -numa dist entries between nodes (SLIT).
 	Distances []Distance
 
-	// Net adds a NIC (NetVirtio or NetE1000) on QEMU user networking.
+	// Net adds a NIC (NetVirtio or NetE1000) on QEMU user networking;
+	// empty means none (-nic none), NetDefault QEMU's default.
 	Net string
 	// Disk adds a virtio-blk device backed by this raw image (commas in the
 	// path are doubled, as QEMU's option syntax wants).
@@ -138,28 +156,52 @@ func (o Options) Args() ([]string, error) {
 		return nil, errors.New("qemu: both a kernel ELF and an ISO given; boot one")
 	case o.ISO != "" && o.Append != "":
 		return nil, errors.New("qemu: a kernel command line needs a kernel ELF (-append does not work with -cdrom)")
+	case o.ISO != "" && o.Initrd != "":
+		return nil, errors.New("qemu: an initrd needs a kernel (-initrd does not work with -cdrom)")
 	case o.ISO != "" && machine == MachineMicrovm:
 		return nil, errors.New("qemu: microvm has no firmware to boot an ISO; use a kernel ELF")
 	}
 
 	smp := strconv.Itoa(cpus)
-	if o.Sockets > 0 {
-		if cpus%o.Sockets != 0 {
-			return nil, fmt.Errorf("qemu: %d CPUs do not split evenly over %d sockets", cpus, o.Sockets)
+	possible := o.possibleCPUs(cpus)
+	if o.MaxCPUs != 0 {
+		if o.MaxCPUs < cpus || o.MaxCPUs > 255 {
+			return nil, fmt.Errorf("qemu: maxcpus %d: want %d (the CPUs) to 255", o.MaxCPUs, cpus)
 		}
-		smp += fmt.Sprintf(",sockets=%d,cores=%d", o.Sockets, cpus/o.Sockets)
+		smp += fmt.Sprintf(",maxcpus=%d", o.MaxCPUs)
+	}
+	if o.Sockets > 0 {
+		if possible%o.Sockets != 0 {
+			return nil, fmt.Errorf("qemu: %d CPUs do not split evenly over %d sockets", possible, o.Sockets)
+		}
+		smp += fmt.Sprintf(",sockets=%d,cores=%d", o.Sockets, possible/o.Sockets)
 	}
 
 	numa, memMiB, err := o.numa(machine, cpus)
 	if err != nil {
 		return nil, err
 	}
+	mem := formatMiB(memMiB)
+	switch {
+	case o.MemSlots == 0 && o.MaxMemory == "":
+	case o.MemSlots <= 0 || o.MaxMemory == "":
+		return nil, errors.New("qemu: memory hotplug needs both slots and a maximum")
+	default:
+		max, err := ParseSize(o.MaxMemory)
+		if err != nil {
+			return nil, fmt.Errorf("qemu: maximum memory: %w", err)
+		}
+		if max < memMiB {
+			return nil, fmt.Errorf("qemu: maximum memory %s is below the memory %s", formatMiB(max), mem)
+		}
+		mem += fmt.Sprintf(",slots=%d,maxmem=%s", o.MemSlots, formatMiB(max))
+	}
 
 	args := []string{"-machine", machine}
 	args = append(args, accel...)
 	args = append(args,
 		"-smp", smp,
-		"-m", formatMiB(memMiB),
+		"-m", mem,
 		"-display", "none",
 		"-monitor", "none",
 		"-serial", "stdio",
@@ -169,6 +211,9 @@ func (o Options) Args() ([]string, error) {
 
 	if o.Kernel != "" {
 		args = append(args, "-kernel", o.Kernel)
+		if o.Initrd != "" {
+			args = append(args, "-initrd", o.Initrd)
+		}
 		if o.Append != "" {
 			args = append(args, "-append", o.Append)
 		}
@@ -182,6 +227,7 @@ func (o Options) Args() ([]string, error) {
 	switch o.Net {
 	case "":
 		args = append(args, "-nic", "none")
+	case NetDefault:
 	case NetVirtio:
 		dev := "virtio-net-pci"
 		if machine == MachineMicrovm {
@@ -194,7 +240,7 @@ func (o Options) Args() ([]string, error) {
 		}
 		args = append(args, "-netdev", "user,id=net0", "-device", "e1000,netdev=net0")
 	default:
-		return nil, fmt.Errorf("qemu: unknown NIC %q (want virtio or e1000)", o.Net)
+		return nil, fmt.Errorf("qemu: unknown NIC %q (want virtio, e1000 or default)", o.Net)
 	}
 	if o.Disk != "" {
 		dev := "virtio-blk-pci"
@@ -224,7 +270,9 @@ type Layout struct {
 
 // NodeLayout is one NUMA node of a Layout.
 type NodeLayout struct {
-	CPUs   []int // sorted; empty for a memory-only node
+	// CPUs is sorted; empty for a memory-only node. With MaxCPUs it holds
+	// the node's hot-pluggable CPUs too.
+	CPUs   []int
 	MemMiB int
 	// Dist is the distance from this node to each node, QEMU's way: 10 to
 	// itself and 20 to the others without Options.Distances; with them,
@@ -268,6 +316,12 @@ func (o Options) shape() (string, int, error) {
 	return machine, cpus, nil
 }
 
+// possibleCPUs is the number of CPUs the machine may ever have: the
+// present ones and the room for hot-plugged ones.
+func (o Options) possibleCPUs(cpus int) int {
+	return max(cpus, o.MaxCPUs)
+}
+
 // numa returns the -object/-numa arguments and the -m size in MiB.
 func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 	nodes, mem, err := o.layout(machine, cpus)
@@ -280,7 +334,7 @@ func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 	}
 	for i, n := range nodes {
 		spec := fmt.Sprintf("node,nodeid=%d", i)
-		for _, r := range cpuRanges(n.CPUs) {
+		for _, r := range report.CPURanges(n.CPUs) {
 			spec += ",cpus=" + r
 		}
 		spec += fmt.Sprintf(",memdev=m%d", i)
@@ -321,7 +375,11 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 	}
 
 	var nodes []NodeLayout
+	possible := o.possibleCPUs(cpus)
 	if o.Nodes != 0 {
+		if possible != cpus {
+			return nil, 0, errors.New("qemu: a NUMA node count splits the present CPUs only; with maxcpus, give explicit nodes")
+		}
 		n := o.Nodes
 		if n < 0 || n > cpus {
 			return nil, 0, fmt.Errorf("qemu: %d NUMA nodes for %d CPUs: want 1 to %d", o.Nodes, cpus, cpus)
@@ -353,13 +411,13 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 		owner := make(map[int]int)
 		sum := 0
 		for i, spec := range o.Numa {
-			list, err := ParseCPUList(spec.CPUs)
+			list, err := report.ParseCPUList(spec.CPUs)
 			if err != nil {
 				return nil, 0, fmt.Errorf("qemu: NUMA node %d: %w", i, err)
 			}
 			for _, c := range list {
-				if c >= cpus {
-					return nil, 0, fmt.Errorf("qemu: NUMA node %d: CPU %d out of range (-smp %d: CPUs 0-%d)", i, c, cpus, cpus-1)
+				if c >= possible {
+					return nil, 0, fmt.Errorf("qemu: NUMA node %d: CPU %d out of range (CPUs 0-%d)", i, c, possible-1)
 				}
 				if prev, ok := owner[c]; ok {
 					return nil, 0, fmt.Errorf("qemu: CPU %d is in NUMA nodes %d and %d", c, prev, i)
@@ -377,13 +435,13 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 			nodes = append(nodes, NodeLayout{CPUs: list, MemMiB: m})
 		}
 		var missing []int
-		for c := range cpus {
+		for c := range possible {
 			if _, ok := owner[c]; !ok {
 				missing = append(missing, c)
 			}
 		}
 		if len(missing) > 0 {
-			return nil, 0, fmt.Errorf("qemu: CPUs %s are in no NUMA node", FormatCPUList(missing))
+			return nil, 0, fmt.Errorf("qemu: CPUs %s are in no NUMA node", report.FormatCPUList(missing))
 		}
 		if mem == 0 {
 			mem = sum
@@ -484,66 +542,6 @@ func formatMiB(m int) string {
 		return strconv.Itoa(m/1024) + "G"
 	}
 	return strconv.Itoa(m) + "M"
-}
-
-// MaxCPU is the highest CPU number ParseCPUList accepts.
-const MaxCPU = 4095
-
-// ParseCPUList parses a CPU list such as "0-2,5" into sorted CPU numbers.
-// The empty string is the empty list. A CPU given twice is an error.
-func ParseCPUList(s string) ([]int, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
-	}
-	var out []int
-	seen := make(map[int]bool)
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil || a < 0 {
-			return nil, fmt.Errorf("bad CPU list %q", s)
-		}
-		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return nil, fmt.Errorf("bad CPU list %q", s)
-			}
-		}
-		if b > MaxCPU {
-			return nil, fmt.Errorf("CPU %d in %q: CPU numbers go up to %d", b, s, MaxCPU)
-		}
-		for c := a; c <= b; c++ {
-			if seen[c] {
-				return nil, fmt.Errorf("CPU %d given twice in %q", c, s)
-			}
-			seen[c] = true
-			out = append(out, c)
-		}
-	}
-	sort.Ints(out)
-	return out, nil
-}
-
-// FormatCPUList writes sorted CPU numbers as a list such as "0-2,5".
-func FormatCPUList(cpus []int) string {
-	return strings.Join(cpuRanges(cpus), ",")
-}
-
-func cpuRanges(cpus []int) []string {
-	var out []string
-	for i := 0; i < len(cpus); {
-		j := i
-		for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
-			j++
-		}
-		if i == j {
-			out = append(out, strconv.Itoa(cpus[i]))
-		} else {
-			out = append(out, fmt.Sprintf("%d-%d", cpus[i], cpus[j]))
-		}
-		i = j + 1
-	}
-	return out
 }
 
 // binary returns the QEMU executable to run.

@@ -42,6 +42,17 @@ func TestArgs(t *testing.T) {
 			cat(base("q35", "tcg", "6,sockets=2,cores=3", "2G"), k, none)},
 		{"microvm", Options{Machine: "microvm", CPUs: 2, Memory: "1536M", Kernel: "k.elf"},
 			cat(base("microvm", "tcg", "2", "1536M"), k, none)},
+		{"initrd", Options{Kernel: "vmlinuz", Initrd: "init.cpio.gz", Append: "console=ttyS0"},
+			cat(base("q35", "tcg", "1", "2G"), []string{"-kernel", "vmlinuz", "-initrd", "init.cpio.gz", "-append", "console=ttyS0"}, none)},
+		{"hotplug", Options{CPUs: 2, MaxCPUs: 4, Memory: "2G", MemSlots: 2, MaxMemory: "4G", Kernel: "k.elf",
+			Numa: []Node{{"0-1", "1G"}, {"2-3", "1G"}}},
+			cat(base("q35", "tcg", "2,maxcpus=4", "2G,slots=2,maxmem=4G"), []string{
+				"-object", "memory-backend-ram,id=m0,size=1G",
+				"-object", "memory-backend-ram,id=m1,size=1G",
+				"-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
+				"-numa", "node,nodeid=1,cpus=2-3,memdev=m1"}, k, none)},
+		{"default nic", Options{Machine: "pc", Kernel: "k.elf", Net: NetDefault},
+			cat(base("pc", "tcg", "1", "2G"), k)},
 		{"iso", Options{ISO: "aero.iso", Memory: "1g"},
 			cat(base("q35", "tcg", "1", "1G"), []string{"-cdrom", "aero.iso"}, none)},
 		{"numa preset 2 nodes", Options{CPUs: 4, Memory: "4G", Nodes: 2, Kernel: "k.elf"},
@@ -136,6 +147,12 @@ func TestArgsErrors(t *testing.T) {
 		{"cpus uncovered", Options{Kernel: "k", CPUs: 6, Numa: []Node{{"0-1", "1G"}, {"5", "1G"}}}, "CPUs 2-4 are in no NUMA node"},
 		{"cpu twice", Options{Kernel: "k", CPUs: 4, Numa: []Node{{"0-2", "1G"}, {"2-3", "1G"}}}, "CPU 2 is in NUMA nodes 0 and 1"},
 		{"cpu twice in a list", Options{Kernel: "k", CPUs: 4, Numa: []Node{{"0-2,1", "1G"}, {"3", "1G"}}}, "CPU 1 given twice"},
+		{"initrd with iso", Options{ISO: "i", Initrd: "r"}, "-initrd"},
+		{"maxcpus below cpus", Options{Kernel: "k", CPUs: 4, MaxCPUs: 2}, "maxcpus 2"},
+		{"hotplug cpu in no node", Options{Kernel: "k", CPUs: 2, MaxCPUs: 4, Numa: []Node{{"0-2", "1G"}}}, "CPUs 3 are in no NUMA node"},
+		{"node count with maxcpus", Options{Kernel: "k", CPUs: 2, MaxCPUs: 4, Nodes: 2}, "explicit nodes"},
+		{"slots without maxmem", Options{Kernel: "k", MemSlots: 2}, "both slots and a maximum"},
+		{"maxmem below memory", Options{Kernel: "k", Memory: "2G", MemSlots: 1, MaxMemory: "1G"}, "below the memory"},
 		{"cpu out of range", Options{Kernel: "k", CPUs: 4, Numa: []Node{{"0-1", "1G"}, {"2-4", "1G"}}}, "CPU 4 out of range"},
 		{"bad cpu list", Options{Kernel: "k", CPUs: 4, Numa: []Node{{"0-x", "1G"}}}, `bad CPU list "0-x"`},
 		{"node without memory", Options{Kernel: "k", CPUs: 2, Numa: []Node{{"0-1", ""}}}, "no memory size"},
@@ -176,21 +193,6 @@ func TestParseSize(t *testing.T) {
 	for _, in := range []string{"", "G", "-1G", "0", "1.5G", "2K"} {
 		if got, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
-		}
-	}
-}
-
-func TestCPUList(t *testing.T) {
-	got, err := ParseCPUList("4-5, 0,2-3")
-	if err != nil || !slices.Equal(got, []int{0, 2, 3, 4, 5}) {
-		t.Fatalf("ParseCPUList = %v, %v", got, err)
-	}
-	if s := FormatCPUList(got); s != "0,2-5" {
-		t.Errorf("FormatCPUList = %q", s)
-	}
-	for _, in := range []string{"3-1", "a", "1-", "-1"} {
-		if _, err := ParseCPUList(in); err == nil {
-			t.Errorf("ParseCPUList(%q): no error", in)
 		}
 	}
 }

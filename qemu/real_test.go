@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aerokernel/aero/core/report"
 )
 
 // realKernel returns a kernel ELF for tests against the real QEMU: the file
@@ -124,7 +126,7 @@ func TestRealBoot(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			code, ok := DebugExitCode(status)
+			code, ok := report.DebugExitCode(status)
 			t.Logf("%q after %v; exit status %d (debug exit %d, %v)", l.Text, l.Time.Sub(vm.Start), status, code, ok)
 			if !ok {
 				t.Errorf("exit status %d is not from isa-debug-exit", status)

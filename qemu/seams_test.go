@@ -1,51 +1,24 @@
 package qemu_test
 
 import (
-	"fmt"
 	"maps"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/aerokernel/aero/core/report"
 	"github.com/aerokernel/aero/qemu"
 	"github.com/aerokernel/aero/qemu/qemutest"
 )
 
-var (
-	seamOnce sync.Once
-	seamELF  string
-	seamErr  error
-)
-
-// seamKernel builds configs/seamtest once per test binary, for booting.
+// seamKernel returns the configs/seamtest kernel, for booting.
 func seamKernel(t *testing.T) string {
 	t.Helper()
 	needQEMU(t)
-	return seamBuild(t)
-}
-
-// seamBuild builds configs/seamtest once per test binary.
-func seamBuild(t *testing.T) string {
-	t.Helper()
-	if os.Getenv("AERO_GO") == "" {
-		t.Skip("AERO_GO is not set")
-	}
-	seamOnce.Do(func() {
-		var out string
-		if out, seamErr = buildImage("build", "configs/seamtest"); seamErr == nil {
-			seamELF = filepath.Join(out, "seamtest.elf")
-		}
-	})
-	if seamErr != nil {
-		t.Fatal(seamErr)
-	}
-	return seamELF
+	return qemutest.BuildConfig(t, "configs/seamtest")
 }
 
 // captureMarker starts every line the test console (core/seamtest/capture)
@@ -75,12 +48,12 @@ func TestBootSeams(t *testing.T) {
 		t.Errorf("the kernel says it booted in %s: want a positive time (the clock switch is continuous)", bm[1])
 	}
 	boot, _ := vm.Expect(m+`aero: boot `, bootTimeout)
-	b, err := qemu.ParseBootLine(strings.TrimPrefix(boot.Text, captureMarker))
+	b, err := report.ParseBootLine(strings.TrimPrefix(boot.Text, captureMarker))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Fields["console"] != "capture" || b.Clock != "fast2x" {
-		t.Errorf("boot line names console=%s clock=%s, want console=capture clock=fast2x@...", b.Fields["console"], b.Clock)
+	if b.Console != "capture" || b.Clock != "fast2x" {
+		t.Errorf("boot line names console=%s clock=%s, want console=capture clock=fast2x@...", b.Console, b.Clock)
 	}
 
 	vm.Expect(m+`seamtest: fmt\.Println reaches console=capture clock=fast$`, bootTimeout)
@@ -165,21 +138,6 @@ func TestBootConsoleFault(t *testing.T) {
 	}
 }
 
-// buildImage runs aero-image verb (build or iso) for config, relative to
-// the tree's root, into a new temporary directory, and returns it.
-func buildImage(verb, config string) (string, error) {
-	out, err := os.MkdirTemp("", "aero-boot-test-")
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.Command("go", "run", "./image/cmd/aero-image", verb, "-config", config, "-o", out)
-	cmd.Dir = ".."
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("aero-image %s -config %s: %v\n%s", verb, config, err, msg)
-	}
-	return out, nil
-}
-
 // TestSeamPathsAreNosplit reads the machine code of configs/seamtest: the
 // byte and time paths the runtime calls from nosplit code — goos.Printk and
 // goos.Nanotime, and every PutByte and Nanotime method linked (core's
@@ -190,7 +148,7 @@ func TestSeamPathsAreNosplit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds a kernel")
 	}
-	elf := seamBuild(t)
+	elf := qemutest.BuildConfig(t, "configs/seamtest")
 	out, err := exec.Command("go", "tool", "objdump", "-s", `(goos\.Printk|goos\.Nanotime|\.PutByte|\.Nanotime|platform\.COM1Write|platform\.txByte|platform\.TSCNanotime|\(\*clockState\)\.now|platform\.lapicID)$`, elf).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go tool objdump: %v\n%s", err, out)

@@ -375,13 +375,16 @@ func (vm *VM) failure(err error) error {
 	return &Error{Err: err, Tail: vm.Tail(TailLines), Stderr: vm.Stderr()}
 }
 
-// DebugExitCode decodes an exit status written through isa-debug-exit: a
-// guest writing v ends QEMU with (v<<1)|1, so odd statuses decode to v and
-// ok is true. Status 1 decodes to 0 but is also what QEMU returns on its own
-// errors: give a test kernel's pass and fail codes other than 0.
-func DebugExitCode(status int) (v int, ok bool) {
-	if status <= 0 || status&1 == 0 {
-		return 0, false
+// ShellJoin writes a command line (such as VM.Command) the way a shell
+// reads it back, quoting only the arguments that need it.
+func ShellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+") == "" {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
 	}
-	return status >> 1, true
+	return strings.Join(out, " ")
 }

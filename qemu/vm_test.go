@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aerokernel/aero/core/report"
 )
 
 // The test binary doubles as a fake QEMU: with FAKE_QEMU set it behaves as
@@ -131,8 +133,8 @@ func TestExitStatus(t *testing.T) {
 		if err != nil || status != tc.status {
 			t.Fatalf("Wait = %d, %v; want %d", status, err, tc.status)
 		}
-		if code, ok := DebugExitCode(status); code != tc.code || ok != tc.ok {
-			t.Errorf("DebugExitCode(%d) = %d, %v; want %d, %v", status, code, ok, tc.code, tc.ok)
+		if code, ok := report.DebugExitCode(status); code != tc.code || ok != tc.ok {
+			t.Errorf("report.DebugExitCode(%d) = %d, %v; want %d, %v", status, code, ok, tc.code, tc.ok)
 		}
 		if vm.ExitStatus() != tc.status {
 			t.Errorf("ExitStatus = %d", vm.ExitStatus())
@@ -237,5 +239,13 @@ func TestAutoFallback(t *testing.T) {
 				t.Errorf("echo %q", echo.String())
 			}
 		})
+	}
+}
+
+func TestShellJoin(t *testing.T) {
+	got := ShellJoin([]string{"qemu", "-append", "console=ttyS0 x", "", "it's", "a,b=c:1@2%3+4"})
+	want := `qemu -append 'console=ttyS0 x' '' 'it'\''s' a,b=c:1@2%3+4`
+	if got != want {
+		t.Errorf("ShellJoin = %s, want %s", got, want)
 	}
 }

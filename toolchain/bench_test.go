@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	qlinux "github.com/aerokernel/aero/qemu/linuxguest"
+	"github.com/aerokernel/aero/qemu/qemutest"
 	"github.com/aerokernel/aero/toolchain/linuxguest"
 	"github.com/aerokernel/aero/toolchain/smoke/workload"
 )
@@ -23,7 +24,7 @@ import (
 func BenchmarkSmokeVsLinux(b *testing.B) {
 	requireQEMU(b)
 	k := buildKernels(b)
-	kernel, err := linuxguest.Kernel(true, b.Logf)
+	kernel, err := qlinux.Kernel(true, b.Logf)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,15 +73,9 @@ func benchAero(b *testing.B, kernel string, cpus int) workload.Result {
 }
 
 func benchLinux(b *testing.B, kernel, initrd string, cpus int) workload.Result {
-	vm, err := qemutest.Start(linuxguest.Config(kernel, initrd, cpus))
-	if err != nil {
-		b.Fatal(err)
-	}
+	vm := qemutest.Boot(b, linuxguest.Options(kernel, initrd, cpus))
 	defer vm.Kill()
-	l, _, err := vm.Expect(regexp.MustCompile(`^linuxguest: bench `), bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
+	l, _ := vm.Expect(`^linuxguest: bench `, bootTimeout)
 	if _, err := vm.Wait(time.Minute); err != nil {
 		b.Fatal(err)
 	}

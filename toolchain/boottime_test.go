@@ -1,40 +1,31 @@
 package toolchain_test
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	"github.com/aerokernel/aero/qemu"
+	qlinux "github.com/aerokernel/aero/qemu/linuxguest"
+	"github.com/aerokernel/aero/qemu/qemutest"
 	"github.com/aerokernel/aero/toolchain/linuxguest"
 )
 
 // BenchmarkBootTime boots Aero's default kernel (configs/defconfig, built
-// with the image tool) and the Linux baseline guest five times each on q35,
-// -smp 4, 2 GiB, TCG, alternating, and reports the medians: QEMU start to
+// by qemutest.BuildConfig: skipped without AERO_GO) and the Linux baseline
+// guest five times each on q35, -smp 4, 2 GiB, TCG, alternating, and
+// reports the medians: QEMU start to
 // Aero's boot summary line and to its HRT entry, QEMU start to the Linux
 // guest's /init printing its first line. Reported, not asserted.
 //
 //	go test -run '^$' -bench BootTime -benchtime 1x -timeout 30m
 func BenchmarkBootTime(b *testing.B) {
 	requireQEMU(b)
-	goBin := os.Getenv("AERO_GO")
-	if goBin == "" {
-		b.Skip("AERO_GO is not set")
-	}
-	out := b.TempDir()
-	cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/defconfig", "-o", out, "-go", goBin)
-	cmd.Dir = ".."
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("aero-image build: %v\n%s", err, msg)
-	}
-	aeroELF := filepath.Join(out, "aero.elf")
-	kernel, err := linuxguest.Kernel(true, b.Logf)
+	aeroELF := qemutest.BuildConfig(b, "configs/defconfig")
+	kernel, err := qlinux.Kernel(true, b.Logf)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,32 +68,17 @@ var (
 )
 
 func bootAeroTimes(b *testing.B, elf string) (summary, entry time.Duration) {
-	vm, err := qemutest.Start(qemutest.Config{Machine: "q35", CPUs: 4, Memory: "2G", Kernel: elf, DebugExit: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer vm.Kill()
-	s, _, err := vm.Expect(aeroSummary, bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, _, err := vm.Expect(aeroEntry, bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
+	vm := qemutest.Boot(b, qemu.Options{Machine: qemu.MachineQ35, CPUs: 4, Memory: "2G", Kernel: elf})
+	defer vm.Kill() // now, not when the benchmark ends: the boots take turns
+	s, _ := vm.Expect(aeroSummary, bootTimeout)
+	e, _ := vm.Expect(aeroEntry, bootTimeout)
 	return s.Time.Sub(vm.Start), e.Time.Sub(vm.Start)
 }
 
 func bootLinuxTime(b *testing.B, kernel, initrd string) time.Duration {
-	vm, err := qemutest.Start(linuxguest.Config(kernel, initrd, 4))
-	if err != nil {
-		b.Fatal(err)
-	}
+	vm := qemutest.Boot(b, linuxguest.Options(kernel, initrd, 4))
 	defer vm.Kill()
-	l, _, err := vm.Expect(regexp.MustCompile(`^linuxguest: up `), bootTimeout)
-	if err != nil {
-		b.Fatal(err)
-	}
+	l, _ := vm.Expect(`^linuxguest: up `, bootTimeout)
 	if !strings.HasPrefix(l.Text, "linuxguest: up numcpu=4") {
 		b.Fatalf("linux guest has the wrong CPU count: %s", l.Text)
 	}

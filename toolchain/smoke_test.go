@@ -8,12 +8,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	"github.com/aerokernel/aero/core/report"
+	"github.com/aerokernel/aero/qemu"
+	"github.com/aerokernel/aero/qemu/qemutest"
 	"github.com/aerokernel/aero/toolchain/smoke/checks"
 	"github.com/aerokernel/aero/toolchain/smoke/workload"
 )
@@ -44,6 +47,9 @@ func TestMain(m *testing.M) {
 	workDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	if err := qemutest.RemoveBuilds(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	os.Exit(code)
 }
 
@@ -133,55 +139,65 @@ func buildKernels(tb testing.TB) kernels {
 	return built
 }
 
-// smokeConfig is how the smoke kernel boots: microvm under TCG.
-func smokeConfig(kernel string, cpus int) qemutest.Config {
-	return qemutest.Config{
-		Machine:   "microvm",
-		CPUs:      cpus,
-		Memory:    smokeMemory,
-		Kernel:    kernel,
-		DebugExit: true,
+// smokeOptions is how the smoke kernel boots: microvm under TCG, the
+// CPUs as cores of one socket (tamago's amd64.NumCPU counts the cores
+// CPUID reports per package); qemutest.Boot adds isa-debug-exit.
+func smokeOptions(kernel string, cpus int) qemu.Options {
+	return qemu.Options{
+		Machine: qemu.MachineMicrovm,
+		CPUs:    cpus,
+		Sockets: 1,
+		Memory:  smokeMemory,
+		Kernel:  kernel,
 	}
 }
 
 // smokeRun is one boot of the smoke kernel, read to the end.
 type smokeRun struct {
 	vm       *qemutest.VM
-	lines    []qemutest.Line
+	lines    []qemu.Line
 	status   int
 	err      error // from Expect or Wait: a hang, a crash, a bad exit
 	bootTime time.Duration
 }
 
+// bootSmoke boots the smoke kernel and reads it to its exit; a hang is
+// killed at bootTimeout and kept in r.err (with the last serial lines) for
+// the boot subtest to report, so the other subtests still report what came.
 func bootSmoke(tb testing.TB, kernel string, cpus int) *smokeRun {
 	tb.Helper()
-	vm, err := qemutest.Start(smokeConfig(kernel, cpus))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	vm := qemutest.Boot(tb, smokeOptions(kernel, cpus))
 	r := &smokeRun{vm: vm, status: -1}
-	_, _, r.err = vm.Expect(doneLine, bootTimeout)
+	_, _, r.err = vm.VM.Expect(doneLine, bootTimeout)
 	if r.err == nil {
 		r.status, r.err = vm.Wait(30 * time.Second)
 	} else {
 		vm.Kill()
-		vm.Wait(10 * time.Second)
 	}
 	r.bootTime = time.Since(vm.Start)
 	r.lines = vm.Lines()
 	return r
 }
 
-func (r *smokeRun) find(re *regexp.Regexp) (qemutest.Line, bool) {
+func (r *smokeRun) find(re *regexp.Regexp) (qemu.Line, bool) {
 	for _, l := range r.lines {
 		if re.MatchString(l.Text) {
 			return l, true
 		}
 	}
-	return qemutest.Line{}, false
+	return qemu.Line{}, false
 }
 
-func (r *smokeRun) tail() string { return r.vm.Tail(qemutest.TailLines) }
+func (r *smokeRun) tail() string { return r.vm.TailReport() }
+
+// intField is the key=value field key of a smoke line as a number.
+func intField(line, key string) (int64, error) {
+	v, ok := report.Field(line, key)
+	if !ok {
+		return 0, fmt.Errorf("no %s= in %q", key, line)
+	}
+	return strconv.ParseInt(v, 10, 64)
+}
 
 // TestSmoke boots the smoke kernel on one and on four processors and turns
 // each check it prints into a subtest, plus the host's view of its clock
@@ -206,7 +222,7 @@ func checkSmokeRun(t *testing.T, r *smokeRun, cpus int) {
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
-		code, ok := qemutest.DebugExitCode(r.status)
+		code, ok := report.DebugExitCode(r.status)
 		if !ok || code != 0 {
 			t.Fatalf("QEMU exit status %d (guest code %d, via isa-debug-exit: %v), want 1 (code 0)\n%s", r.status, code, ok, r.tail())
 		}
@@ -218,7 +234,7 @@ func checkSmokeRun(t *testing.T, r *smokeRun, cpus int) {
 			t.Fatalf("no info line\n%s", r.tail())
 		}
 		t.Log(l.Text)
-		if n, err := qemutest.IntField(l.Text, "gomaxprocs"); err != nil || n != int64(cpus) {
+		if n, err := intField(l.Text, "gomaxprocs"); err != nil || n != int64(cpus) {
 			t.Errorf("GOMAXPROCS = %d (%v), want %d for -smp %d", n, err, cpus, cpus)
 		}
 	})
@@ -263,7 +279,7 @@ func checkSmokeRun(t *testing.T, r *smokeRun, cpus int) {
 			t.Fatalf("sleep-start/sleep-end lines missing\n%s", r.tail())
 		}
 		host := end.Time.Sub(start.Time)
-		guestNS, err := qemutest.IntField(end.Text, "elapsed")
+		guestNS, err := intField(end.Text, "elapsed")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,18 +321,9 @@ func TestPanic(t *testing.T) {
 	}
 	requireQEMU(t)
 	k := buildKernels(t)
-	vm, err := qemutest.Start(smokeConfig(k.panicker, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vm.Kill()
-	if _, _, err := vm.Expect(regexp.MustCompile(`^panicker: about to panic$`), bootTimeout); err != nil {
-		t.Fatal(err)
-	}
-	status, err := vm.Wait(time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm := qemutest.Boot(t, smokeOptions(k.panicker, 1))
+	vm.Expect(`^panicker: about to panic$`, bootTimeout)
+	code := vm.WaitExit(time.Minute)
 	var out strings.Builder
 	for _, l := range vm.Lines() {
 		out.WriteString(l.Text + "\n")
@@ -330,12 +337,11 @@ func TestPanic(t *testing.T) {
 		regexp.MustCompile(`(?m)^main\.main\(\)$`),
 	} {
 		if !want.MatchString(text) {
-			t.Errorf("console lacks %q\n%s", want, vm.Tail(qemutest.TailLines))
+			t.Errorf("console lacks %q\n%s", want, vm.TailReport())
 		}
 	}
-	code, ok := qemutest.DebugExitCode(status)
-	if !ok || code == 0 {
-		t.Errorf("QEMU exit status %d (guest code %d, via isa-debug-exit: %v), want a failing code", status, code, ok)
+	if code == 0 {
+		t.Errorf("isa-debug-exit code 0 after a panic, want a failing code")
 	}
-	t.Logf("QEMU exit status %d (guest exit code %d)", status, code)
+	t.Logf("guest exit code %d", code)
 }

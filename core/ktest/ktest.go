@@ -24,13 +24,13 @@
 // As go test -v (Go 1.20 and later) prints it:
 //
 //	=== RUN   time/sleep
-//	    ktests.go:131: slept 100ms in 100.2ms
+//	    selftest.go:131: slept 100ms in 100.2ms
 //	--- PASS: time/sleep (0.10s)
 //	=== RUN   cpus/sub
 //	=== RUN   cpus/sub/one
-//	    ktests.go:40: a log line
+//	    selftest.go:40: a log line
 //	=== NAME  cpus/sub
-//	    ktests.go:42: the parent logs again
+//	    selftest.go:42: the parent logs again
 //	--- FAIL: cpus/sub (0.00s)
 //	    --- FAIL: cpus/sub/one (0.00s)
 //	FAIL

@@ -8,6 +8,8 @@ import (
 	_ "unsafe" // go:linkname
 
 	"github.com/usbarmory/tamago/amd64"
+
+	"github.com/aerokernel/aero/core/report"
 )
 
 // CPU is the bootstrap processor, as tamago's amd64 package drives it.
@@ -32,10 +34,9 @@ func init() {
 	CPU.EnableExceptions()
 }
 
-// debugExitPort is QEMU's isa-debug-exit (-device
-// isa-debug-exit,iobase=0xf4,iosize=0x04): writing v ends QEMU with status
-// (v<<1)|1.
-const debugExitPort = 0xf4
+// debugExitPort is QEMU's isa-debug-exit (see package report): writing v
+// ends QEMU with status (v<<1)|1.
+const debugExitPort = report.DebugExitPort
 
 // exit ends the machine: through isa-debug-exit when present, else by a
 // triple fault, which ends QEMU under -no-reboot (and resets real hardware).

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerokernel/aero/core/report"
 	"github.com/aerokernel/aero/qemu"
 )
 
@@ -16,13 +17,13 @@ import (
 // console and end QEMU through isa-debug-exit, code 0 when all passed:
 //
 //	=== RUN   time/sleep
-//	    ktests.go:131: a log line, printed as logged
+//	    selftest.go:131: a log line, printed as logged
 //	--- PASS: time/sleep (0.10s)
 //	=== RUN   cpus/sub
 //	=== RUN   cpus/sub/one
-//	    ktests.go:40: a subtest's log line
+//	    selftest.go:40: a subtest's log line
 //	=== NAME  cpus/sub
-//	    ktests.go:42: the parent logs again
+//	    selftest.go:42: the parent logs again
 //	--- FAIL: cpus/sub (0.00s)
 //	    --- FAIL: cpus/sub/one (0.00s)
 //	FAIL
@@ -432,7 +433,7 @@ func runKTests(t runner, vm *VM, timeout time.Duration) *KTestRun {
 		}
 		p.feed(l.Text)
 	}
-	if code, ok := qemu.DebugExitCode(vm.ExitStatus()); ok {
+	if code, ok := report.DebugExitCode(vm.ExitStatus()); ok {
 		p.run.Code = code
 	}
 	failed := p.run.Failed()

@@ -1,10 +1,13 @@
-// Package qemutest boots Aero kernels under QEMU from Go tests: Boot starts
-// QEMU for a test and ends it with the test, Expect and WaitExit fail the
-// test with the guest's last serial lines, CheckSummary compares the boot
-// summary with what QEMU was given, and RunKTests turns the kernel's
-// in-kernel tests into subtests.
+// Package qemutest boots Aero kernels under QEMU from Go tests:
+// BuildConfig builds a kernel config of the tree (once per test binary),
+// Boot starts QEMU for a test and ends it with the test, Expect and
+// WaitExit fail the test with the guest's last serial lines (killing a hung
+// guest at its timeout), CheckSummary compares the boot summary with what
+// QEMU was given, and RunKTests turns the kernel's in-kernel tests into
+// subtests.
 //
 //	func TestBoot(t *testing.T) {
+//		elf := qemutest.BuildConfig(t, "configs/ktest")
 //		vm := qemutest.Boot(t, qemu.Options{Kernel: elf, CPUs: 4, Nodes: 2, Append: "test=all"})
 //		vm.CheckSummary(time.Minute, 1)
 //		qemutest.RunKTests(t, vm, 3*time.Minute)
@@ -34,6 +37,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aerokernel/aero/core/report"
 	"github.com/aerokernel/aero/qemu"
 )
 
@@ -64,6 +68,9 @@ type VM struct {
 
 	t           testing.TB
 	failOnPanic bool
+
+	// timedOut is set when Expect or WaitExit killed QEMU at its timeout.
+	timedOut bool
 
 	mu    sync.Mutex
 	shown int // serial lines when a failure message last showed the tail
@@ -128,7 +135,9 @@ func (vm *VM) FailOnPanic() *VM {
 // compiled as a regexp, or a *regexp.Regexp), searching the lines after the
 // previous match, and returns the line (text and host arrival time) and the
 // submatches. It fails the test with the last serial lines when QEMU exits
-// or the timeout passes first (QEMU keeps running until the test ends).
+// or the timeout passes first; at the timeout it kills QEMU, so that a hung
+// guest does not hold the machine until the test ends and later Expects
+// fail at once.
 func (vm *VM) Expect(pattern any, timeout time.Duration) (qemu.Line, []string) {
 	vm.t.Helper()
 	var re *regexp.Regexp
@@ -148,7 +157,8 @@ func (vm *VM) Expect(pattern any, timeout time.Duration) (qemu.Line, []string) {
 		l, err := vm.next(deadline)
 		if err != nil {
 			if errors.Is(err, qemu.ErrTimeout) {
-				vm.t.Fatalf("qemutest: no serial line matched %q within %v%s", re, timeout, vm.failureTail())
+				vm.killAtTimeout()
+				vm.t.Fatalf("qemutest: no serial line matched %q within %v: QEMU killed%s", re, timeout, vm.failureTail())
 			}
 			vm.t.Fatalf("qemutest: QEMU exited (%s) before a serial line matched %q%s", vm.exitText(), re, vm.failureTail())
 		}
@@ -172,6 +182,7 @@ func (vm *VM) WaitExit(timeout time.Duration) int {
 	status, err := vm.Wait(timeout)
 	if err != nil {
 		if errors.Is(err, qemu.ErrTimeout) {
+			vm.killAtTimeout() // qemu.VM.Wait killed it; note why
 			vm.t.Fatalf("qemutest: QEMU still running after %v: killed%s", timeout, vm.failureTail())
 		}
 		vm.t.Fatalf("qemutest: QEMU ended abnormally (%s)%s", vm.exitText(), vm.failureTail())
@@ -181,7 +192,7 @@ func (vm *VM) WaitExit(timeout time.Duration) int {
 			vm.t.Fatalf("qemutest: the kernel panicked (QEMU %s):\n%s", vm.exitText(), strings.Join(vm.collectPanic(l), "\n"))
 		}
 	}
-	code, ok := qemu.DebugExitCode(status)
+	code, ok := report.DebugExitCode(status)
 	if !ok {
 		vm.t.Fatalf("qemutest: QEMU exited with status %d, not through isa-debug-exit%s", status, vm.failureTail())
 	}
@@ -198,7 +209,7 @@ func (vm *VM) ExpectSummary(timeout time.Duration) qemu.Summary {
 	vm.t.Helper()
 	boot, _ := vm.Expect(`^\s*aero: boot\b`, timeout)
 	lines := []string{boot.Text}
-	b, err := qemu.ParseBootLine(boot.Text)
+	b, err := report.ParseBootLine(boot.Text)
 	if err != nil {
 		vm.t.Fatalf("qemutest: %v%s", err, vm.failureTail())
 	}
@@ -206,7 +217,7 @@ func (vm *VM) ExpectSummary(timeout time.Duration) qemu.Summary {
 		l, _ := vm.Expect(`^\s*aero: node\b`, timeout)
 		lines = append(lines, l.Text)
 	}
-	s, err := qemu.ParseSummary(lines)
+	s, err := report.ParseSummary(lines)
 	if err != nil {
 		vm.t.Fatalf("qemutest: %v%s", err, vm.failureTail())
 	}
@@ -263,6 +274,15 @@ func (vm *VM) collectPanic(first qemu.Line) []string {
 	return out
 }
 
+// killAtTimeout kills QEMU (if still running) and notes that the harness
+// did, for exitText.
+func (vm *VM) killAtTimeout() {
+	vm.mu.Lock()
+	vm.timedOut = true
+	vm.mu.Unlock()
+	vm.Kill()
+}
+
 // exitText describes how QEMU ended.
 func (vm *VM) exitText() string {
 	select {
@@ -270,15 +290,26 @@ func (vm *VM) exitText() string {
 	default:
 		return "still running"
 	}
+	vm.mu.Lock()
+	timedOut := vm.timedOut
+	vm.mu.Unlock()
+	if timedOut {
+		return "killed at a timeout"
+	}
 	st := vm.ExitStatus()
 	if st < 0 {
 		return "killed by a signal"
 	}
-	if code, ok := qemu.DebugExitCode(st); ok {
+	if code, ok := report.DebugExitCode(st); ok {
 		return fmt.Sprintf("status %d: isa-debug-exit code %d", st, code)
 	}
 	return fmt.Sprintf("status %d", st)
 }
+
+// TailReport returns the last ReportLines serial lines and QEMU's
+// stderr as a failure of this package shows them, for a test that words
+// its own failure.
+func (vm *VM) TailReport() string { return strings.TrimPrefix(vm.failureTail(), "\n") }
 
 // failureTail is the tail of the serial output for a failure message,
 // "\n"-led, and notes it as shown.
@@ -310,7 +341,7 @@ func (vm *VM) report(running bool) string {
 	if running {
 		how = "killed as the test ended"
 	}
-	fmt.Fprintf(&b, "; %s): %s", how, shellJoin(vm.Command))
+	fmt.Fprintf(&b, "; %s): %s", how, qemu.ShellJoin(vm.Command))
 	if st := vm.Stderr(); len(st) > 0 {
 		fmt.Fprintf(&b, "\nQEMU stderr:\n\t%s", strings.Join(st, "\n\t"))
 	} else {
@@ -332,20 +363,6 @@ func tailText(tail []string) string {
 		return "(no serial output)"
 	}
 	return fmt.Sprintf("last %d serial lines:\n\t%s", len(tail), strings.Join(tail, "\n\t"))
-}
-
-// shellJoin writes a command line a shell reads back (quoting only where
-// needed).
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+") == "" {
-			out[i] = a
-		} else {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
 }
 
 // echoWriter copies serial lines to the test log (AERO_QEMU_ECHO=1) until

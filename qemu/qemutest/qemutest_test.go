@@ -100,10 +100,10 @@ func TestExpectTimeout(t *testing.T) {
 	if !r.fatal {
 		t.Fatal("Expect did not stop the test")
 	}
-	wantText(t, "failure", r.text(), `qemutest: no serial line matched "never" within 300ms`,
+	wantText(t, "failure", r.text(), `qemutest: no serial line matched "never" within 300ms: QEMU killed`,
 		"last 40 serial lines:\n\tline 10\n", "\tline 49\n", "QEMU stderr:\n\tqemu: a warning",
 		// The cleanup's report: command line, accelerator, and no second tail.
-		"qemutest: QEMU (tcg; killed as the test ended): "+o.Binary+" -machine q35", "(the serial tail is in the failure above)")
+		"qemutest: QEMU (tcg; killed at a timeout): "+o.Binary+" -machine q35", "(the serial tail is in the failure above)")
 	if strings.Contains(r.text(), "line 9\n") {
 		t.Errorf("more than 40 lines reported:\n%s", r.text())
 	}

@@ -62,7 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.Var(&nodes, "numa-node", "an explicit NUMA node, `cpus=0-2,mem=2G` (repeat per node, in node order)")
 	fs.Var(&dists, "numa-dist", "a NUMA distance, `src:dst=val` such as 0:1=20 (repeatable)")
 	fs.BoolVar(&o.GDB, "gdb", false, "wait for gdb on tcp::1234 (-s -S)")
-	fs.BoolVar(&o.DebugExit, "debug-exit", true, "add isa-debug-exit at port 0xf4")
+	fs.BoolVar(&o.DebugExit, "debug-exit", true, fmt.Sprintf("add isa-debug-exit at port %#x", qemu.DebugExitPort))
 	fs.StringVar(&o.Net, "net", "", "NIC on user networking: virtio or e1000")
 	fs.StringVar(&o.Disk, "disk", "", "raw disk `image` on virtio-blk")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the QEMU command line and exit")
@@ -131,25 +131,6 @@ func parseDist(s string) (qemu.Distance, error) {
 	return d, nil
 }
 
-// shellQuote writes args so that a shell reads them back unchanged.
-func shellQuote(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		safe := a != ""
-		for _, r := range a {
-			if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:@%+", r) {
-				safe = false
-			}
-		}
-		if safe {
-			out[i] = a
-		} else {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
-}
-
 // dryRun returns the command line QEMU would first be started with.
 func dryRun(o qemu.Options, kvm bool) (string, error) {
 	note := ""
@@ -169,7 +150,7 @@ func dryRun(o qemu.Options, kvm bool) (string, error) {
 	if bin == "" {
 		bin = qemu.DefaultBinary
 	}
-	return note + shellQuote(append([]string{bin}, args...)) + "\n", nil
+	return note + qemu.ShellJoin(append([]string{bin}, args...)) + "\n", nil
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -2,8 +2,9 @@
 
 // Command guest is the /init of the Linux guest that dumps a QEMU machine's
 // ACPI tables for core/acpi's test fixtures. It is built static
-// (CGO_ENABLED=0 GOOS=linux GOARCH=amd64) by the dumptables host tool, which
-// boots it under QEMU and reads what it prints on the serial console.
+// (CGO_ENABLED=0 GOOS=linux GOARCH=amd64) by the acpidump host tool
+// (qemu/internal/acpidump), which boots it under QEMU and reads what it
+// prints on the serial console.
 //
 // What it prints, one record per line (base64 keeps the console 7-bit clean;
 // a SHA-256 per file lets the host reject a dump mangled by interleaved

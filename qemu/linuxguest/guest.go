@@ -1,7 +1,10 @@
-// Package linuxguest boots the Linux baseline: a Debian kernel whose
-// initramfs /init is a static Go program running the smoke kernel's
-// benchmark workload (see ./init), so the same code is timed under Linux
-// and under Aero on the same QEMU.
+// Package linuxguest boots a Linux guest under QEMU whose /init is a Go
+// program: Kernel finds (or fetches) a Debian kernel, BuildInitramfs
+// builds the program as a static /init and packs it in a newc cpio
+// (CPIOWriter), and Options adds the kernel, the initramfs and a serial
+// console command line to a QEMU machine. The toolchain's Linux baseline
+// (toolchain/linuxguest) and core/acpi's fixture dumper
+// (qemu/internal/acpidump) boot their guests this way.
 package linuxguest
 
 import (
@@ -19,11 +22,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aerokernel/aero/toolchain/internal/qemutest"
+	"github.com/aerokernel/aero/qemu"
 )
-
-// InitPackage is the import path of the guest's /init.
-const InitPackage = "github.com/aerokernel/aero/toolchain/linuxguest/init"
 
 // KernelEnv names a vmlinuz to use instead of the cached Debian one.
 const KernelEnv = "AERO_LINUX_KERNEL"
@@ -64,7 +64,9 @@ func Kernel(fetch bool, logf func(string, ...any)) (string, error) {
 		return cached[len(cached)-1], nil
 	}
 	if !fetch {
-		return "", fmt.Errorf("%w in %s (set %s or let the benchmark fetch one)", ErrNoKernel, dir, KernelEnv)
+		return "", fmt.Errorf("%w in %s: set %s, or fetch one into it:\n"+
+			"  apt-get update && apt-get download linux-image-6.1.0-<N>-amd64\n"+
+			"  dpkg-deb -x linux-image-*.deb x && cp x/boot/vmlinuz-* %s/", ErrNoKernel, dir, KernelEnv, dir)
 	}
 	return fetchKernel(dir, logf)
 }
@@ -186,15 +188,17 @@ func copyFile(src, dst string) error {
 	return os.Rename(out.Name(), dst)
 }
 
-// BuildInitramfs builds the guest's /init with the go command goBin
-// (static: CGO_ENABLED=0, GOOS=linux, GOARCH=amd64) and writes a gzipped
-// newc cpio holding it and /dev/console to dir/init.cpio.gz.
-func BuildInitramfs(goBin, dir string) (string, error) {
+// BuildInitramfs builds the Go package initPkg as /init with the go
+// command goBin (static: CGO_ENABLED=0, GOOS=linux, GOARCH=amd64), run in
+// the current directory, and writes a gzipped newc cpio holding it, the
+// directories dev, proc and sys (mount points) and /dev/console, to
+// dir/init.cpio.gz, whose path it returns.
+func BuildInitramfs(goBin, initPkg, dir string) (string, error) {
 	initBin := filepath.Join(dir, "init")
-	cmd := exec.Command(goBin, "build", "-trimpath", "-o", initBin, InitPackage)
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", initBin, initPkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building /init: %v\n%s", err, out)
+		return "", fmt.Errorf("building /init from %s: %v\n%s", initPkg, err, out)
 	}
 	data, err := os.ReadFile(initBin)
 	if err != nil {
@@ -203,10 +207,11 @@ func BuildInitramfs(goBin, dir string) (string, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	cw := NewCPIOWriter(zw)
-	cw.Dir("dev", 0o755)
+	for _, d := range []string{"dev", "proc", "sys"} {
+		cw.Dir(d, 0o755)
+	}
 	// The kernel opens /dev/console as init's stdin, stdout and stderr.
 	cw.CharDevice("dev/console", 0o600, 5, 1)
-	cw.Dir("proc", 0o755)
 	cw.File("init", 0o755, data)
 	if err := cw.Close(); err != nil {
 		return "", err
@@ -218,14 +223,15 @@ func BuildInitramfs(goBin, dir string) (string, error) {
 	return out, os.WriteFile(out, buf.Bytes(), 0o644)
 }
 
-// Config is the QEMU setup of the baseline: q35 under TCG, the serial port
-// as console, power-off (or a kernel panic) ending QEMU.
-func Config(kernel, initramfs string, cpus int) qemutest.Config {
-	return qemutest.Config{
-		Machine: "q35",
-		CPUs:    cpus,
-		Kernel:  kernel,
-		Initrd:  initramfs,
-		Append:  "console=ttyS0 quiet panic=-1",
-	}
+// Console is the start of every guest's kernel command line: the serial
+// port as console, and a kernel panic rebooting at once, which ends QEMU
+// (it runs with -no-reboot).
+const Console = "console=ttyS0 panic=-1"
+
+// Options returns machine (CPUs, memory, NUMA, ...) set to boot kernel with
+// initramfs, the command line Console followed by args.
+func Options(machine qemu.Options, kernel, initramfs string, args ...string) qemu.Options {
+	machine.Kernel, machine.Initrd = kernel, initramfs
+	machine.Append = strings.Join(append([]string{Console}, args...), " ")
+	return machine
 }

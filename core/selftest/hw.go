@@ -1,6 +1,6 @@
 //go:build tamago && amd64
 
-package ktests
+package selftest
 
 import (
 	"bytes"

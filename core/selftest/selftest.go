@@ -1,9 +1,10 @@
 //go:build tamago && amd64
 
-// Package ktests holds core's in-kernel tests: linking it registers them
-// with ktest, and a kernel booted with test=all (or test=NAME,...) runs
-// them. The qemu module's boot tests link it into their test kernels.
-package ktests
+// Package selftest holds the in-kernel tests of core itself: linking it
+// registers them with ktest, and a kernel booted with test=all (or
+// test=NAME,...) runs them. The qemu module's boot tests link it into their
+// test kernel (configs/ktest).
+package selftest
 
 import (
 	"fmt"
