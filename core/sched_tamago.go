@@ -5,6 +5,7 @@ package core
 import (
 	"fmt"
 	"runtime"
+	"slices"
 
 	"github.com/aerokernel/aero/core/platform"
 )
@@ -15,7 +16,12 @@ import (
 // exists). CPUs that did not start are a warning; a Scheduler that cannot
 // run is an error.
 func (k *Kernel) startCPUs(ids []uint32) ([]uint32, error) {
-	hooks, entry, err := k.schedulerThreads(max(len(ids), 1))
+	// At most every CPU of ids, and the boot CPU if ids lacks it.
+	n := len(ids)
+	if !slices.Contains(ids, uint32(platform.ProcessorID())) {
+		n++
+	}
+	hooks, entry, err := k.schedulerThreads(n)
 	if err != nil {
 		return nil, err
 	}
