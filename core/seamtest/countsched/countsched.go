@@ -13,6 +13,7 @@ package countsched
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,14 +133,19 @@ func testCounts(t *ktest.T) {
 	wg.Wait()
 
 	// Work on every CPU at once, as core's default scheduler runs it.
+	done := make([]uint64, n)
 	ids, err := core.OnEveryCPU(func(i int) {
 		x := uint64(i)
 		for range 1_000_000 {
 			x = x*6364136223846793005 + 1442695040888963407
 		}
+		done[i] = x | 1 // non-zero once the loop ran
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if i := slices.Index(done, 0); i >= 0 {
+		t.Errorf("goroutine %d of OnEveryCPU did no work", i)
 	}
 	// Each goroutine spun until all had started: they ran on n CPUs.
 	distinct := map[uint64]bool{}
