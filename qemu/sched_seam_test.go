@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,49 +18,33 @@ import (
 	"github.com/aerokernel/aero/qemu/qemutest"
 )
 
-var (
-	seamsSchedOnce sync.Once
-	seamsSchedELF  string
-	seamsSchedErr  error
-)
-
-// seamsSchedKernel builds configs/seams-sched once per test binary, with the
-// GOOS=tamago go in AERO_GO, and returns its ELF.
-func seamsSchedKernel(t *testing.T) string {
-	t.Helper()
+// TestSchedSeam builds configs/seams-sched, with the GOOS=tamago go in
+// AERO_GO, and checks its kernel: the hooks' machine code (nosplit), then
+// a boot (TestSchedSeam/boot).
+func TestSchedSeam(t *testing.T) {
 	if os.Getenv("AERO_GO") == "" {
 		t.Skip("AERO_GO is not set (make test sets it to the GOOS=tamago go)")
 	}
-	seamsSchedOnce.Do(func() {
-		out, err := os.MkdirTemp("", "aero-seams-sched-")
-		if err != nil {
-			seamsSchedErr = err
-			return
-		}
-		cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/seams-sched", "-o", out)
-		cmd.Dir = ".."
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			seamsSchedErr = fmt.Errorf("aero-image build -config configs/seams-sched: %v\n%s", err, msg)
-			return
-		}
-		seamsSchedELF = filepath.Join(out, "aero-seams-sched.elf")
-	})
-	if seamsSchedErr != nil {
-		t.Fatal(seamsSchedErr)
+	out := t.TempDir()
+	cmd := exec.Command("go", "run", "./image/cmd/aero-image", "build", "-config", "configs/seams-sched", "-o", out)
+	cmd.Dir = ".."
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("aero-image build -config configs/seams-sched: %v\n%s", err, msg)
 	}
-	return seamsSchedELF
+	elf := filepath.Join(out, "aero-seams-sched.elf")
+	t.Run("nosplit", func(t *testing.T) { testSchedSeamNosplit(t, elf) })
+	t.Run("boot", func(t *testing.T) { testBootSchedSeam(t, elf) })
 }
 
-// TestBootSchedSeam is the proof of core's Scheduler seam (issue 7): the
+// testBootSchedSeam is the proof of core's Scheduler seam (issue 7): the
 // kernel of configs/seams-sched links core/seamtest/countsched, whose thread
 // hooks count Start, Sleep and Wake and pass them through to the platform's
 // one-M-per-CPU behaviour, and whose AP entry runs on every AP. At -smp 4
 // the summary must name it, its in-kernel test must pass, and the counts it
 // reports must show every AP entered and started once and threads sleeping
 // and being woken through the hooks.
-func TestBootSchedSeam(t *testing.T) {
+func testBootSchedSeam(t *testing.T, elf string) {
 	needQEMU(t)
-	elf := seamsSchedKernel(t)
 	const cpus = 4
 	start := time.Now()
 	vm := qemutest.Boot(t, qemu.Options{CPUs: cpus, Memory: "1G", Kernel: elf}).FailOnPanic()
@@ -113,7 +96,7 @@ func parseCounts(l string) map[string]int {
 	return c
 }
 
-// TestSchedSeamNosplit checks, in the kernel of configs/seams-sched, what the
+// testSchedSeamNosplit checks, in the kernel of configs/seams-sched, what the
 // linker cannot: countsched's Sleep and Wake hooks and its AP entry are
 // called through func values (by the runtime, from interrupt context for
 // Wake, and with g == nil for the entry), so neither they nor anything they
@@ -121,8 +104,7 @@ func parseCounts(l string) map[string]int {
 // function they reach by direct calls, and fails on any call to
 // runtime.morestack. Calls to the runtime's panic functions (a failed
 // bounds check) are not followed: a panic there is fatal either way.
-func TestSchedSeamNosplit(t *testing.T) {
-	elf := seamsSchedKernel(t)
+func testSchedSeamNosplit(t *testing.T, elf string) {
 	roots := []string{
 		"github.com/aerokernel/aero/core/seamtest/countsched.sleep",
 		"github.com/aerokernel/aero/core/seamtest/countsched.wake",

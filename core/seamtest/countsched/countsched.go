@@ -7,7 +7,7 @@
 // itself in and runs the thread handed to its CPU (platform.WaitThread,
 // RunThread). Its in-kernel test, sched/countsched, checks the counts and
 // that work still runs on every CPU. configs/seams-sched links it; the
-// qemu module's TestBootSchedSeam boots that config.
+// qemu module's TestSchedSeam boots that config.
 package countsched
 
 import (
