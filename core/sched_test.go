@@ -95,3 +95,22 @@ func TestSchedulerThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestChooseOnce checks that chooseModules keeps the Scheduler chosen
+// before the APs started: the instance whose threads run is the one
+// initialised, even when the registry would build another.
+func TestChooseOnce(t *testing.T) {
+	withRegistry(t, func() {
+		early := &threadsSched{testSched: testSched{"rr"}}
+		RegisterScheduler("rr", func() Scheduler { return &threadsSched{testSched: testSched{"rr"}} })
+		k := &Kernel{Scheduler: early}
+		m, name, err := k.chooseOnce(KindScheduler, "")
+		if err != nil || m != Module(early) || name != "rr" {
+			t.Errorf("chooseOnce: %p %q %v, want the early instance %p, rr", m, name, err, early)
+		}
+		k.Scheduler = nil
+		if m, _, err := k.chooseOnce(KindScheduler, ""); err != nil || m == Module(early) || m.Name() != "rr" {
+			t.Errorf("chooseOnce with no early choice: %v %v, want a new rr from the registry", m, err)
+		}
+	})
+}
