@@ -114,6 +114,11 @@ func bringUpMachine() (*Kernel, error) {
 		k.Cmdline, _ = cmdline.ParseString("")
 	}
 
+	// The scheduler's threads are set up before any AP starts.
+	if err := k.chooseScheduler(); err != nil {
+		return nil, err
+	}
+
 	if secs, ok := k.Cmdline.Panic(); ok {
 		platform.SetPanicDelay(time.Duration(secs) * time.Second)
 	}
@@ -174,9 +179,9 @@ func bringUpMachine() (*Kernel, error) {
 			warn("IOAPIC: %v", err)
 		}
 	}
-	up, err := platform.StartCPUs(ids)
+	up, err := k.startCPUs(ids)
 	if err != nil {
-		warn("%v", err)
+		return nil, err
 	}
 	for i, id := range up {
 		k.CPUs = append(k.CPUs, CPU{Index: i, APICID: id})

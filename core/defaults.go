@@ -148,8 +148,12 @@ func (m *heapMemory) Stats() []ZoneStats {
 }
 
 // runtimeScheduler is the default Scheduler: the Go runtime's own, one M
-// per CPU, no policy beneath the goroutine scheduler.
+// per CPU, no policy beneath the goroutine scheduler. It installs no hooks
+// and no AP entry: the runtime starts its Ms through goos.Task (the
+// trampoline's mailbox and an NMI) and wakes them with goos.Wake.
 type runtimeScheduler struct{}
 
 func (runtimeScheduler) Name() string       { return DefaultName }
 func (runtimeScheduler) Init(*Kernel) error { return nil }
+
+func (runtimeScheduler) Threads(int) (*ThreadHooks, APEntry, error) { return nil, nil, nil }

@@ -94,10 +94,20 @@ type Memory interface {
 }
 
 // Scheduler decides which kernel thread runs on which CPU. Goroutines stay
-// the Go runtime's; a Scheduler works beneath them through the runtime's
-// thread hooks (runtime.SetThreadHooks in Aero's toolchain).
+// the Go runtime's; a Scheduler works beneath them, on the runtime's Ms,
+// through thread hooks and the entry each AP runs. Boot chooses it as soon
+// as the command line is read, calls Threads before any AP starts, and
+// calls Init in kind order once every CPU is up. See "Writing a scheduler"
+// in the package documentation for the contract.
 type Scheduler interface {
 	Module
+	// Threads returns how the scheduler runs threads on at most maxCPUs
+	// CPUs (indexes 0 to maxCPUs-1; 0 is the boot CPU): the hooks Boot
+	// installs in the runtime before the second M exists (nil: the
+	// runtime's default, one M per CPU), and what each AP runs once up
+	// (nil: the platform's wait for a thread). Boot calls it once, before
+	// Init; Kernel.CPUs is still empty. An error stops the boot.
+	Threads(maxCPUs int) (*ThreadHooks, APEntry, error)
 }
 
 // Console is the kernel's text console: every byte of kernel output goes to

@@ -75,7 +75,7 @@ func (k *Kernel) chooseModules() error {
 		if k.Cmdline != nil {
 			explicit = k.Cmdline.String(kind.cmdlineKey(), "")
 		}
-		m, name, err := choose(kind, explicit)
+		m, name, err := k.chooseOnce(kind, explicit)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,6 @@
 package qemu_test
 
 import (
-	"maps"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,32 +147,12 @@ func TestSeamPathsAreNosplit(t *testing.T) {
 		t.Skip("-short: builds a kernel")
 	}
 	elf := qemutest.BuildConfig(t, "configs/seamtest")
-	out, err := exec.Command("go", "tool", "objdump", "-s", `(goos\.Printk|goos\.Nanotime|\.PutByte|\.Nanotime|platform\.COM1Write|platform\.txByte|platform\.TSCNanotime|\(\*clockState\)\.now|platform\.lapicID)$`, elf).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go tool objdump: %v\n%s", err, out)
-	}
-	var fn string
-	seen := map[string]bool{}
-	for _, l := range strings.Split(string(out), "\n") {
-		if name, ok := strings.CutPrefix(l, "TEXT "); ok {
-			fn, _, _ = strings.Cut(name, "(SB)")
-			seen[fn] = true
-			continue
-		}
-		if strings.Contains(l, "runtime.morestack") {
-			t.Errorf("%s checks the stack: %s", fn, strings.Join(strings.Fields(l), " "))
-		}
-	}
-	for _, want := range []string{
+	qemutest.CheckNosplit(t, elf,
 		"runtime/goos.Printk",
 		"runtime/goos.Nanotime",
 		"github.com/aerokernel/aero/core.(*serialConsole).PutByte",
 		"github.com/aerokernel/aero/core.(*tscClock).Nanotime",
 		"github.com/aerokernel/aero/core/seamtest/capture.(*Console).PutByte",
 		"github.com/aerokernel/aero/core/seamtest/fastclock.(*Clock).Nanotime",
-	} {
-		if !seen[want] {
-			t.Errorf("%s is not in the kernel: the check did not see it (functions seen: %v)", want, slices.Sorted(maps.Keys(seen)))
-		}
-	}
+	)
 }

@@ -20,8 +20,14 @@
 //   - COM1: COM1Write (polled output, usable from a console's PutByte)
 //     and ReceiveCOM1 (interrupt-driven input).
 //   - StartCPUs: every processor by APIC ID, INIT-SIPI-SIPI through tamago's
-//     real-mode trampoline, each checked in before the next; the runtime's
-//     Ms then start on them (goos.Task).
+//     real-mode trampoline, each checked in before the next; each AP then
+//     waits in the trampoline or runs a scheduler's AP entry. RunCPUs gives
+//     them to the runtime, whose Ms then start on them (goos.Task, or a
+//     scheduler's thread hooks).
+//   - the one-M-per-CPU thread primitives a scheduler can pass through to
+//     or build on: StartM, SleepM, WakeM (the default behaviour, as the
+//     runtime has it without hooks) and, for an AP entry, WaitThread,
+//     HandThread and RunThread.
 //   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
 //     through the I/O APICs the MADT lists, serviced in Go by one
 //     dispatcher goroutine; IRQLine and ISAIRQ give a line as a hw.IRQ.

@@ -39,12 +39,39 @@ func apinitReloc(init uintptr, start uintptr)
 // Generous: under TCG many virtual CPUs share few host cores.
 const apStartTimeout = 5 * time.Second
 
-// smp is the started processors, indexed as the runtime's Ms reach them.
+// smp is the started processors.
 var smp struct {
-	aps  []uint32 // APIC IDs of started APs, in start order
-	next atomic.Int32
-	lock atomic.Uint32 // serialises the task mailbox
+	next  atomic.Int32  // the CPU index StartM gave a thread to last
+	lock  atomic.Uint32 // serialises the task mailbox
+	entry func(cpu int) // the scheduler's AP entry (nil: the trampoline's wait)
 }
+
+// cpus is every CPU that is up, by index (0 is the BSP), as StartCPUs left
+// it. The state is pointer-free, so that code without a g or in interrupt
+// context may write it (no write barrier).
+var cpus []cpuState
+
+type cpuState struct {
+	apic   uint32
+	thread atomic.Uintptr // the M running here (its mp), once known
+	halted atomic.Uint32  // 1 while SleepM halts this CPU
+	// A thread handed to this CPU and not yet taken (ready != 0), and
+	// whether someone is handing one (HandThread).
+	sp, gp, pc atomic.Uintptr
+	ready      uint32 // atomic; a plain word for haltUnless
+	handing    atomic.Uint32
+	// tls is the AP entry's TLS word (the trampoline sets FS from it):
+	// zero, so that code reading g from TLS sees nil.
+	tls uint64
+}
+
+// apStackSize is the stack each AP entry runs on: interrupts push onto it
+// too (Intel SDM Vol. 3A, 6.14.2), as does the entry's own nosplit code.
+const apStackSize = 16 << 10
+
+// apStacks keeps the AP entries' stacks alive (the Go heap does not move
+// them; nothing else refers to them).
+var apStacks [][]byte
 
 //go:nosplit
 func mem32(addr uintptr) *uint32 { return (*uint32)(unsafe.Pointer(addr)) }
@@ -54,15 +81,22 @@ func mem64(addr uintptr) *uint64 { return (*uint64)(unsafe.Pointer(addr)) }
 
 // StartCPUs starts the processors with the given local APIC IDs (the BSP's
 // own ID is skipped), one after the other, each with INIT-SIPI-SIPI (Intel
-// SDM Vol. 3A, 9.4.4.1), and hands them to the Go runtime: GOMAXPROCS and
-// runtime.NumCPU become the number of CPUs running. It returns the IDs of
-// the processors that are up (the BSP first) and an error naming any that
-// did not answer.
-func StartCPUs(apicIDs []uint32) ([]uint32, error) {
+// SDM Vol. 3A, 9.4.4.1). It returns the IDs of the processors that are up
+// (the BSP first; a CPU's index is its place in this list) and an error
+// naming any that did not answer. RunCPUs then gives them to the runtime.
+//
+// With entry nil the APs wait in the trampoline, each for the runtime's
+// next M (StartM through the mailbox, or the thread hooks). Otherwise each
+// AP runs entry(its index) on a stack of its own, with no goroutine (g is
+// nil) and interrupts enabled; entry must be nosplit, must not allocate or
+// write pointers, and never returns (see WaitThread and RunThread).
+func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	bsp := uint32(CPU.LAPIC.ID())
 	bootAPIC.Store(bsp)
 	up := []uint32{bsp}
 	if len(apicIDs) <= 1 {
+		cpus = make([]cpuState, 1)
+		cpus[0].apic = bsp
 		return up, nil
 	}
 
@@ -103,19 +137,41 @@ func StartCPUs(apicIDs []uint32) ([]uint32, error) {
 		}
 		up = append(up, id)
 	}
-	smp.aps = up[1:]
+	list := make([]cpuState, len(up))
+	for i, id := range up {
+		list[i].apic = id
+	}
+	cpus = list
 
 	if len(up) > 1 {
+		if entry != nil {
+			smp.entry = entry
+			for i := 1; i < len(cpus); i++ {
+				stack := make([]byte, apStackSize)
+				apStacks = append(apStacks, stack)
+				top := (uintptr(unsafe.Pointer(&stack[0])) + apStackSize) &^ 15
+				postTask(cpus[i].apic, top, uintptr(unsafe.Pointer(&cpus[i].tls)), apEntryPC())
+			}
+		}
 		goos.ProcID = CPU.ID
-		goos.Task = task
+		goos.Task = StartM
 		goos.Wake = wakeCPU
-		runtime.SetNumCPU(len(up))
-		runtime.GOMAXPROCS(len(up))
 	}
 	if len(failed) > 0 {
 		return up, fmt.Errorf("platform: %d CPU(s) did not start: APIC IDs %v", len(failed), failed)
 	}
 	return up, nil
+}
+
+// RunCPUs gives the CPUs StartCPUs brought up to the Go runtime:
+// runtime.NumCPU and GOMAXPROCS become their number, and the runtime starts
+// an M for each new P (through the thread hooks if any are installed, else
+// goos.Task). Thread hooks must be installed before it.
+func RunCPUs() {
+	if n := len(cpus); n > 1 {
+		runtime.SetNumCPU(n)
+		runtime.GOMAXPROCS(n)
+	}
 }
 
 // Local APIC interrupt command register (Intel SDM Vol. 3A, 11.6.1), at
@@ -157,24 +213,186 @@ func waitCount(counter *uint32, want uint32, d time.Duration) bool {
 	return true
 }
 
-// task is goos.Task: the runtime starts an M on the next idle AP by leaving
-// (sp, g, entry) in the trampoline's mailbox and sending that AP an NMI.
-func task(sp, mp, gp, fn unsafe.Pointer) {
+// StartM is the one-M-per-CPU thread start: goos.Task, and what a
+// scheduler's ThreadHooks.Start may pass through to. The thread (stack
+// pointer sp, g register gp, entry fn; mp names it) goes to the next CPU
+// that has none: through the trampoline's mailbox and an NMI, or, when the
+// APs run a scheduler's entry, handed to it (HandThread). It panics when
+// every CPU has one.
+//
+// The runtime calls it without a P, so it writes no pointers.
+func StartM(sp, mp, gp, fn unsafe.Pointer) {
 	if sp == nil || gp == nil {
 		return
 	}
-	n := smp.next.Add(1) - 1
-	if int(n) >= len(smp.aps) {
+	n := int(smp.next.Add(1))
+	if n >= len(cpus) {
 		panic("platform: the runtime asked for more threads than there are CPUs")
 	}
+	c := &cpus[n]
+	c.thread.Store(uintptr(mp))
+	if smp.entry == nil {
+		postTask(c.apic, uintptr(sp), uintptr(gp), uintptr(fn))
+		return
+	}
+	HandThread(n, Thread{SP: uintptr(sp), G: uintptr(gp), PC: uintptr(fn)})
+}
+
+// postTask leaves (sp, g, pc) in the trampoline's mailbox and sends the AP
+// waiting there an NMI: it loads them and jumps to pc.
+func postTask(apic uint32, sp, gp, pc uintptr) {
 	for !smp.lock.CompareAndSwap(0, 1) {
 	}
 	// The previous AP clears the mailbox once it has read it.
 	for atomic.LoadUint64(mem64(taskAddress+16)) != 0 {
 	}
-	*mem64(taskAddress + 0) = uint64(uintptr(sp))
-	*mem64(taskAddress + 8) = uint64(uintptr(gp))
-	atomic.StoreUint64(mem64(taskAddress+16), uint64(uintptr(fn)))
-	CPU.LAPIC.IPI(int(smp.aps[n]), 0, lapic.ICR_DLV_NMI)
+	*mem64(taskAddress + 0) = uint64(sp)
+	*mem64(taskAddress + 8) = uint64(gp)
+	atomic.StoreUint64(mem64(taskAddress+16), uint64(pc))
+	CPU.LAPIC.IPI(int(apic), 0, lapic.ICR_DLV_NMI)
 	smp.lock.Store(0)
 }
+
+// SleepM is the one-M-per-CPU sleep, what a scheduler's ThreadHooks.Sleep
+// may pass through to: the calling thread mp spins briefly until *sema is
+// non-zero; then, if there is no deadline and other CPUs can wake this one
+// (SMP is up), it halts the CPU until an interrupt (WakeM sends one). With
+// a deadline it returns after the spin and the runtime polls again, as the
+// runtime's own default does. A wake-up is never lost: the halt rechecks
+// *sema with interrupts off after marking the CPU halted, and WakeM reads
+// the mark after the waker raised *sema.
+//
+//go:nosplit
+func SleepM(mp unsafe.Pointer, sema *uint32, deadline int64) {
+	for i := 0; i < 64 && atomic.LoadUint32(sema) == 0; i++ {
+		pauses(16)
+	}
+	if deadline >= 0 || goos.Wake == nil || atomic.LoadUint32(sema) != 0 {
+		return
+	}
+	c := thisCPU()
+	if c < 0 {
+		return
+	}
+	s := &cpus[c]
+	s.thread.Store(uintptr(mp))
+	s.halted.Store(1)
+	haltUnless(sema)
+	s.halted.Store(0)
+}
+
+// WakeM is the one-M-per-CPU wake-up, what a scheduler's ThreadHooks.Wake
+// may pass through to: if thread mp halted its CPU in SleepM, the CPU gets
+// the wake-up IPI. Interrupt-safe: nosplit, no allocation, no lock.
+//
+//go:nosplit
+func WakeM(mp unsafe.Pointer) {
+	for i := range cpus {
+		c := &cpus[i]
+		if c.thread.Load() == uintptr(mp) {
+			if c.halted.Load() != 0 && goos.Wake != nil {
+				wakeCPU(uint64(c.apic))
+			}
+			return
+		}
+	}
+}
+
+// Thread is how a new thread starts: stack pointer, g register, PC (the
+// runtime's Start hook arguments sp, gp and fn).
+type Thread struct {
+	SP, G, PC uintptr
+}
+
+// HandThread gives thread t to CPU cpu, whose AP entry takes it with
+// WaitThread; it first waits for the CPU to take the one it was handed
+// before, if any. Not for interrupt context (it can wait).
+//
+//go:nosplit
+func HandThread(cpu int, t Thread) {
+	c := &cpus[cpu]
+	for !c.handing.CompareAndSwap(0, 1) {
+		pauses(16)
+	}
+	for atomic.LoadUint32(&c.ready) != 0 {
+		pauses(16)
+	}
+	c.sp.Store(t.SP)
+	c.gp.Store(t.G)
+	c.pc.Store(t.PC)
+	atomic.StoreUint32(&c.ready, 1)
+	c.handing.Store(0)
+	wakeCPU(uint64(c.apic))
+}
+
+// WaitThread waits, the CPU halted between interrupts, for a thread handed
+// to CPU cpu (HandThread; StartM when the APs run a scheduler's entry) and
+// returns it. For an AP entry: nosplit, g may be nil.
+//
+//go:nosplit
+func WaitThread(cpu int) Thread {
+	c := &cpus[cpu]
+	for {
+		if atomic.LoadUint32(&c.ready) != 0 {
+			t := Thread{SP: c.sp.Load(), G: c.gp.Load(), PC: c.pc.Load()}
+			atomic.StoreUint32(&c.ready, 0)
+			return t
+		}
+		haltUnless(&c.ready)
+	}
+}
+
+// RunThread runs t on the calling CPU: it loads the stack pointer and the
+// g register, enables interrupts and jumps to t.PC. It never returns; what
+// was on the caller's stack is left behind. For an AP entry.
+//
+//go:noescape
+func RunThread(t Thread)
+
+// thisCPU returns the index of the calling CPU, -1 before StartCPUs.
+//
+//go:nosplit
+func thisCPU() int {
+	id := *(*uint32)(unsafe.Pointer(uintptr(lapicIDRegister))) >> 24
+	for i := range cpus {
+		if cpus[i].apic == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// lapicIDRegister is the local APIC ID register; the ID is in bits 31:24
+// (Intel SDM Vol. 3A, 11.4.6).
+const lapicIDRegister = amd64.LAPIC_BASE + 0x20
+
+// apMain is where an AP that runs a scheduler's entry arrives from
+// apEntryStart, with g nil: it runs the entry and, should it return, halts
+// the CPU for good.
+//
+//go:nosplit
+func apMain() {
+	if c := thisCPU(); c > 0 {
+		smp.entry(c)
+	}
+	haltForever()
+}
+
+// Defined in sched_amd64.s.
+
+// apEntryPC returns the address of apEntryStart, the AP entry's first
+// instruction (the trampoline jumps to it with SP at the top of the
+// entry's stack and the g register at the CPU's tls word).
+func apEntryPC() uintptr
+
+// pauses executes n PAUSE instructions (a spin-wait hint).
+//
+//go:noescape
+func pauses(n uint32)
+
+// haltUnless halts the CPU until the next interrupt, unless *p is
+// non-zero, checked with interrupts off so that an interrupt sent after *p
+// was raised still ends the halt.
+//
+//go:noescape
+func haltUnless(p *uint32)

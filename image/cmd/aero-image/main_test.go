@@ -21,14 +21,14 @@ func TestList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"scheduler  *default", "nic        *none", "block      *none", "chosen by "} {
+	for _, want := range []string{"topology   *default", "nic        *none", "block      *none", "chosen by "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
 	}
-	// The tree has other consoles and clocks (the seam tests'); the
-	// default config chooses core's.
-	for _, kind := range []string{"clock", "console"} {
+	// The tree has other consoles, clocks and schedulers (the seam
+	// tests'); the default config chooses core's.
+	for _, kind := range []string{"clock", "console", "scheduler"} {
 		if !regexp.MustCompile(`(?m)^` + kind + `\s.*\*default( |$)`).MatchString(out) {
 			t.Errorf("list's %s line does not mark default chosen:\n%s", kind, out)
 		}

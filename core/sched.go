@@ -1,0 +1,101 @@
+package core
+
+import (
+	"errors"
+	"unsafe"
+)
+
+// ThreadHooks are the Go runtime's thread operations as a Scheduler takes
+// them over: core's copy of runtime.ThreadHooks in Aero's toolchain (which
+// host builds of core cannot name), converted when Boot installs them. The
+// runtime's Ms are the kernel's threads; every M is started, put to sleep,
+// woken, yields and idles through these functions. See "Writing a
+// scheduler" in the package documentation for the rules they must keep.
+type ThreadHooks struct {
+	// Start runs a new thread: stack pointer sp, g register (R14) gp,
+	// jumping to fn, which never returns. mp names the thread in later
+	// Sleep and Wake calls. Required.
+	Start func(sp, mp, gp, fn unsafe.Pointer)
+
+	// Sleep blocks the calling thread mp until Wake(mp), or until
+	// Nanotime reaches deadline (deadline < 0: none). It may return early;
+	// it must return at once when *sema is non-zero, so that a Wake that
+	// came first is not lost. Required.
+	Sleep func(mp unsafe.Pointer, sema *uint32, deadline int64)
+
+	// Wake makes thread mp, sleeping or about to sleep in Sleep, run. It is
+	// also called in interrupt context. Required.
+	Wake func(mp unsafe.Pointer)
+
+	// Yield offers the calling thread's CPU to another thread (nil: spin
+	// briefly, the runtime's default).
+	Yield func()
+
+	// Idle is called by a thread that holds a P and found nothing to run,
+	// with the Nanotime of the next timer; it returns whether it waited
+	// (nil: the runtime's default).
+	Idle func(until int64) bool
+
+	// OnePerCPU declares that Start runs at most one thread per CPU, as
+	// the default does: the runtime then asks for no more Ms than CPUs
+	// (runtime patch 0011). Without it the runtime may ask for more at any
+	// time (LockOSThread, its template thread), and Start must take them.
+	OnePerCPU bool
+}
+
+// APEntry is what each application processor runs once it is up, in place
+// of the platform's own wait for a thread (see "Writing a scheduler"). cpu
+// is the CPU's index (Kernel.CPUs[cpu] once Boot has filled it; 0 is the
+// boot CPU, so APs see 1 and up). It never returns.
+type APEntry func(cpu int)
+
+// ErrIncompleteHooks is the error for thread hooks without Start, Sleep or
+// Wake.
+var ErrIncompleteHooks = errors.New("thread hooks need Start, Sleep and Wake")
+
+// check reports whether h can be installed (nil, the default, can).
+func (h *ThreadHooks) check() error {
+	if h != nil && (h.Start == nil || h.Sleep == nil || h.Wake == nil) {
+		return ErrIncompleteHooks
+	}
+	return nil
+}
+
+// chooseScheduler picks the Scheduler as soon as the command line is read:
+// its threads must be set up before any AP starts (see Kernel.startCPUs),
+// so it cannot wait for the other kinds.
+func (k *Kernel) chooseScheduler() error {
+	explicit := ""
+	if k.Cmdline != nil {
+		explicit = k.Cmdline.String(KindScheduler.cmdlineKey(), "")
+	}
+	m, _, err := choose(KindScheduler, explicit)
+	if err != nil {
+		return err
+	}
+	k.setModule(KindScheduler, m)
+	return nil
+}
+
+// chooseOnce is choose for chooseModules: the Scheduler was chosen before
+// the other kinds (chooseScheduler), and that instance is the one whose
+// threads run.
+func (k *Kernel) chooseOnce(kind Kind, explicit string) (Module, string, error) {
+	if kind == KindScheduler && k.Scheduler != nil {
+		return k.Scheduler, k.Scheduler.Name(), nil
+	}
+	return choose(kind, explicit)
+}
+
+// schedulerThreads asks the chosen Scheduler how it runs threads on at most
+// maxCPUs CPUs, and checks the answer.
+func (k *Kernel) schedulerThreads(maxCPUs int) (*ThreadHooks, APEntry, error) {
+	hooks, entry, err := k.Scheduler.Threads(maxCPUs)
+	if err == nil {
+		err = hooks.check()
+	}
+	if err != nil {
+		return nil, nil, &ModuleError{Kind: KindScheduler, Name: k.Scheduler.Name(), Err: err}
+	}
+	return hooks, entry, nil
+}
