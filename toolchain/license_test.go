@@ -463,10 +463,16 @@ func goSource(t *testing.T) string {
 	if jerr := json.Unmarshal(out, &m); jerr != nil && err == nil {
 		err = jerr
 	}
-	if err == nil && isGoSource(m.Dir, version) {
+	switch {
+	case err == nil && isGoSource(m.Dir, version):
 		return m.Dir
+	case m.Error != "":
+		tried = append(tried, "go mod download "+mod+": "+m.Error)
+	case err != nil:
+		tried = append(tried, fmt.Sprintf("go mod download %s: %v", mod, err))
+	default:
+		tried = append(tried, fmt.Sprintf("go mod download %s: %q is not %s source", mod, m.Dir, version))
 	}
-	tried = append(tried, fmt.Sprintf("go mod download %s: %v %s", mod, err, m.Error))
 	t.Skipf("no Go %s source to compare the patch series with: %s", version, strings.Join(tried, "; "))
 	return ""
 }
