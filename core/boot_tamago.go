@@ -98,6 +98,9 @@ func bringUpMachine() (*Kernel, error) {
 		}
 	}
 	k.Heap = platform.Heap()
+	if w := platform.EntropyWarning(); w != "" {
+		warn("%s", w)
+	}
 
 	line := ""
 	if info != nil {

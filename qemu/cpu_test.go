@@ -1,0 +1,50 @@
+package qemu_test
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/aerokernel/aero/qemu"
+	"github.com/aerokernel/aero/qemu/qemutest"
+)
+
+// entropyWarningRE is the boot warning of a CPU without RDRAND or RDSEED.
+var entropyWarningRE = regexp.MustCompile(`^aero: warning: entropy: the CPU has neither RDRAND nor RDSEED; .*TSC jitter`)
+
+// TestBootCPUModels boots the configs/ktest kernel on CPU models with and
+// without the features beyond x86-64's baseline (issue 8): each reaches the
+// boot summary, and one without RDRAND says where its entropy comes from.
+// QEMU's default CPU is qemu64 (no RDRAND, no RDSEED); Nehalem has neither;
+// Haswell-noTSX and EPYC have RDRAND; max has everything TCG models.
+func TestBootCPUModels(t *testing.T) {
+	elf := ktestKernel(t, false)
+	for _, c := range []struct {
+		name string
+		opts qemu.Options
+		// noRDRAND: the model has neither RDRAND nor RDSEED.
+		noRDRAND bool
+	}{
+		{"pc-qemu64", qemu.Options{Machine: qemu.MachinePC, CPU: "qemu64", CPUs: 2}, true},
+		{"q35-qemu64", qemu.Options{CPU: "qemu64", CPUs: 2}, true},
+		{"q35-Nehalem", qemu.Options{CPU: "Nehalem", CPUs: 2}, true},
+		{"q35-Haswell-noTSX", qemu.Options{CPU: "Haswell-noTSX", CPUs: 2}, false},
+		{"q35-EPYC", qemu.Options{CPU: "EPYC", CPUs: 2}, false},
+		{"q35-max", qemu.Options{CPU: "max", CPUs: 2}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.opts
+			o.Memory, o.Kernel, o.Append = "1G", elf, "test=all"
+			vm := qemutest.Boot(t, o).FailOnPanic()
+			checkSummary(t, vm)
+			warned := false
+			for _, l := range vm.Lines() {
+				if entropyWarningRE.MatchString(l.Text) {
+					warned = true
+				}
+			}
+			if warned != c.noRDRAND {
+				t.Errorf("entropy warning printed: %v, want %v (the model has no RDRAND: %v)", warned, c.noRDRAND, c.noRDRAND)
+			}
+		})
+	}
+}
