@@ -38,8 +38,8 @@ func Boot(entry func()) {
 		panic(err)
 	}
 	k.printSummary(time.Since(start))
-	if k.Cmdline.String("crash", "") == "panic" {
-		panic("aero: crash=panic on the command line")
+	if kind := k.Cmdline.String("crash", ""); kind != "" {
+		crash(kind)
 	}
 
 	if run, _, _ := k.Cmdline.Tests(); run {
@@ -61,6 +61,36 @@ func Boot(entry func()) {
 	entry()
 	fmt.Println("aero: hrt returned; exiting")
 	platform.Exit(0)
+}
+
+// crash fails on purpose as crash=kind asks (core/cmdline's Crashes): each
+// kind ends in a Go panic (or Go's fatal stack overflow) with a stack trace.
+func crash(kind string) {
+	switch kind {
+	case "panic":
+		panic("aero: crash=panic on the command line")
+	case "nil":
+		println(*crashNil)
+	case "stack":
+		println(overflow(0))
+	default:
+		if err := platform.Raise(kind); err != nil {
+			panic(err)
+		}
+	}
+	panic("aero: crash=" + kind + " did not crash")
+}
+
+// crashNil is nil, in a variable the compiler cannot see through.
+var crashNil *int
+
+// overflow recurses until the goroutine's stack reaches its limit.
+//
+//go:noinline
+func overflow(n int) int {
+	var pad [32]byte
+	pad[n%len(pad)] = byte(n)
+	return overflow(n+1) + int(pad[(n+1)%len(pad)])
 }
 
 // The running kernel, for packages that need it after Boot.

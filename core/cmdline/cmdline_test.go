@@ -237,10 +237,12 @@ func TestKnownOptions(t *testing.T) {
 }
 
 func TestCrashOption(t *testing.T) {
-	if _, err := ParseString("crash=panic"); err != nil {
-		t.Fatal(err)
+	for _, kind := range Crashes {
+		if _, err := ParseString("crash=" + kind); err != nil {
+			t.Errorf("crash=%s: %v", kind, err)
+		}
 	}
-	for _, bad := range []string{"crash", "crash=oops"} {
+	for _, bad := range []string{"crash", "crash=oops", "crash=Panic"} {
 		if _, err := ParseString(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

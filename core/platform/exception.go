@@ -1,0 +1,210 @@
+//go:build tamago && amd64
+
+package platform
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// CPU exceptions once the runtime is up. tamago's handlers (CPU.
+// EnableExceptions) print the vector and panic on the system stack, which
+// loses the faulting goroutine's stack, and they read RIP one slot off for
+// the exceptions that push no error code. Aero's replace them for every
+// exception a running program can raise: the entry (exception_amd64.s)
+// makes the faulting goroutine call faultPanic as if from the faulting
+// instruction, so the fault is a Go panic with that goroutine's stack
+// trace, as a SIGSEGV is on Linux, and recover works on it. Aborts (#DF,
+// #MC) and faults with no goroutine print one line (faultFatal) and exit.
+// NMI (2) and the vectors tamago keeps for itself (7, 29) stay tamago's.
+
+// CPUException is the value a CPU exception panics with: a runtime.Error.
+type CPUException struct {
+	Vector    int
+	ErrorCode uint64  // 0 for exceptions that push none
+	RIP       uintptr // the faulting instruction
+	CR2       uintptr // the faulting address, for #PF only
+}
+
+// exceptionNames are the mnemonics and names of the architectural
+// exceptions (Intel SDM Vol. 3A, Table 6-1).
+var exceptionNames = [32]struct{ mnemonic, name string }{
+	0: {"DE", "divide error"}, 1: {"DB", "debug"}, 2: {"NMI", "non-maskable interrupt"},
+	3: {"BP", "breakpoint"}, 4: {"OF", "overflow"}, 5: {"BR", "bound range exceeded"},
+	6: {"UD", "invalid opcode"}, 7: {"NM", "device not available"}, 8: {"DF", "double fault"},
+	10: {"TS", "invalid TSS"}, 11: {"NP", "segment not present"}, 12: {"SS", "stack-segment fault"},
+	13: {"GP", "general protection"}, 14: {"PF", "page fault"}, 16: {"MF", "x87 floating-point error"},
+	17: {"AC", "alignment check"}, 18: {"MC", "machine check"}, 19: {"XM", "SIMD floating-point exception"},
+	20: {"VE", "virtualization exception"}, 21: {"CP", "control protection"},
+}
+
+// hasErrorCode reports whether the CPU pushes an error code for vector
+// (SDM Vol. 3A, 6.13 and Table 6-1).
+func hasErrorCode(vector int) bool {
+	switch vector {
+	case 8, 10, 11, 12, 13, 14, 17, 21:
+		return true
+	}
+	return false
+}
+
+func exceptionName(vector int) string {
+	if vector >= 0 && vector < len(exceptionNames) && exceptionNames[vector].name != "" {
+		n := exceptionNames[vector]
+		return "#" + n.mnemonic + " (" + n.name + ")"
+	}
+	return fmt.Sprintf("vector %d", vector)
+}
+
+// Error names the exception the way Go names its runtime errors: a page
+// fault below 4 KiB (page 0 is unmapped) is a nil dereference.
+func (e *CPUException) Error() string {
+	what := "CPU exception " + exceptionName(e.Vector)
+	switch e.Vector {
+	case 14:
+		kind := "invalid memory address"
+		if e.CR2 < 0x1000 {
+			kind = "invalid memory address or nil pointer dereference"
+		}
+		return fmt.Sprintf("runtime error: %s: %s at rip %#x, address %#x, error code %#x", kind, what, e.RIP, e.CR2, e.ErrorCode)
+	case 0:
+		return fmt.Sprintf("runtime error: integer divide error: %s at rip %#x", what, e.RIP)
+	}
+	if hasErrorCode(e.Vector) {
+		return fmt.Sprintf("runtime error: %s at rip %#x, error code %#x", what, e.RIP, e.ErrorCode)
+	}
+	return fmt.Sprintf("runtime error: %s at rip %#x", what, e.RIP)
+}
+
+// RuntimeError marks CPUException as a runtime.Error.
+func (e *CPUException) RuntimeError() {}
+
+// faultPanic runs on the faulting goroutine (see exception_amd64.s).
+func faultPanic(vector, code, rip, cr2 uint64) {
+	e := &CPUException{Vector: int(vector), ErrorCode: code, RIP: uintptr(rip)}
+	if vector == 14 {
+		e.CR2 = uintptr(cr2)
+	}
+	panic(e)
+}
+
+// faultFatal reports an exception that cannot be a panic, on COM1 (the
+// console may be what faulted), and ends the machine failing. It may run
+// with no goroutine: nosplit, no allocation.
+//
+//go:nosplit
+func faultFatal(vector, code, rip, cr2 uint64) {
+	com1String("\naero: fatal CPU exception: vector ")
+	com1Hex(vector)
+	com1String(" rip ")
+	com1Hex(rip)
+	com1String(" error code ")
+	com1Hex(code)
+	com1String(" cr2 ")
+	com1Hex(cr2)
+	com1String(" apic ")
+	com1Hex(uint64(lapicID()))
+	com1String("\n")
+	// Not exit: its triple-fault fallback (tamago's amd64.Fault) checks
+	// the stack. Without isa-debug-exit the CPU halts with the report
+	// on the console.
+	outl(debugExitPort, faultExitCode)
+	haltForever()
+}
+
+// faultExitCode is the exit status after a fatal exception.
+const faultExitCode = 3
+
+//go:nosplit
+func com1Hex(v uint64) {
+	com1String("0x")
+	started := false
+	for shift := 60; shift >= 0; shift -= 4 {
+		d := v >> uint(shift) & 0xf
+		if d == 0 && !started && shift > 0 {
+			continue
+		}
+		started = true
+		COM1Write("0123456789abcdef"[d])
+	}
+}
+
+// idtAddr is the IDT's address, set by tamago's EnableExceptions.
+//
+//go:linkname idtAddr github.com/usbarmory/tamago/amd64.idtAddr
+var idtAddr uintptr
+
+func exceptionEntries(t *[32]uintptr)
+
+// Entries of exception_amd64.s.
+func exc0()
+func exc1()
+func exc3()
+func exc4()
+func exc5()
+func exc6()
+func exc8()
+func exc10()
+func exc11()
+func exc12()
+func exc13()
+func exc14()
+func exc16()
+func exc17()
+func exc18()
+func exc19()
+func exc20()
+func exc21()
+func faultTrampoline()
+
+// installExceptions points the IDT's exception gates at Aero's entries.
+// Every CPU loads the same IDT, so APs started later have them too.
+func installExceptions() {
+	if idtAddr == 0 {
+		panic("platform: no IDT to install exception handlers in (EnableExceptions first)")
+	}
+	var entries [32]uintptr
+	exceptionEntries(&entries)
+	for v, addr := range entries {
+		if addr == 0 {
+			continue
+		}
+		// A 64-bit interrupt gate (SDM Vol. 3A, 6.14.1, Figure 6-8):
+		// offset 15:0, selector, IST 0, type 0xE with P=1 DPL=0,
+		// offset 31:16, offset 63:32.
+		gate := (*[2]uint64)(unsafe.Pointer(idtAddr + uintptr(v)*16))
+		lo := uint64(addr&0xffff) | uint64(codeSelector)<<16 | uint64(0x8e)<<40 | uint64(addr>>16&0xffff)<<48
+		gate[0], gate[1] = lo, uint64(addr>>32)
+	}
+}
+
+// codeSelector is the 64-bit code segment of tamago's GDT (entry 1).
+const codeSelector = 1 << 3
+
+// Raise executes an instruction that raises the CPU exception kind names,
+// for tests of the exception path: "div" (#DE: DIV by 0; Go's own integer
+// division checks for 0 before it divides), "ud" (#UD: UD2), "gp" (#GP:
+// a load from a non-canonical address), "pf" (#PF: a load from an unmapped
+// address, past what Aero maps). It returns only for an unknown kind.
+func Raise(kind string) error {
+	switch kind {
+	case "div":
+		raiseDivide()
+	case "ud":
+		raiseInvalidOpcode()
+	case "gp":
+		raiseGeneralProtection()
+	case "pf":
+		_ = *(*uint64)(unsafe.Pointer(uintptr(unmappedAddress)))
+	default:
+		return fmt.Errorf("platform: no exception %q to raise (want div, ud, gp or pf)", kind)
+	}
+	return fmt.Errorf("platform: %s did not raise an exception", kind)
+}
+
+// unmappedAddress is canonical but past the identity map (mapTop).
+const unmappedAddress = 1 << 40
+
+func raiseDivide()
+func raiseInvalidOpcode()
+func raiseGeneralProtection()
