@@ -13,7 +13,8 @@ var entropyWarningRE = regexp.MustCompile(`^aero: warning: entropy: the CPU has 
 
 // TestBootCPUModels boots the configs/ktest kernel on CPU models with and
 // without the features beyond x86-64's baseline (issue 8): each reaches the
-// boot summary, and one without RDRAND says where its entropy comes from.
+// boot summary, one without RDRAND says where its entropy comes from, and
+// crypto/rand works on each (the in-kernel test cpu/entropy).
 // QEMU's default CPU is qemu64 (no RDRAND, no RDSEED); Nehalem has neither;
 // Haswell-noTSX and EPYC have RDRAND; max has everything TCG models.
 func TestBootCPUModels(t *testing.T) {
@@ -33,18 +34,39 @@ func TestBootCPUModels(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := c.opts
-			o.Memory, o.Kernel, o.Append = "1G", elf, "test=all"
+			o.Memory, o.Kernel, o.Append = "1G", elf, "test=cpu/entropy"
 			vm := qemutest.Boot(t, o).FailOnPanic()
 			checkSummary(t, vm)
-			warned := false
-			for _, l := range vm.Lines() {
-				if entropyWarningRE.MatchString(l.Text) {
-					warned = true
-				}
-			}
-			if warned != c.noRDRAND {
+			if warned := warnedEntropy(vm); warned != c.noRDRAND {
 				t.Errorf("entropy warning printed: %v, want %v (the model has no RDRAND: %v)", warned, c.noRDRAND, c.noRDRAND)
 			}
+			qemutest.RunKTests(t, vm, bootTimeout)
 		})
 	}
+}
+
+// TestBootISODefaultCPU boots the GRUB ISO the way a Nautilus user would
+// (qemu-system-x86_64 -cdrom aero.iso -m 2048 -smp 4): QEMU's default CPU,
+// qemu64, and its default machine, pc.
+func TestBootISODefaultCPU(t *testing.T) {
+	iso := ktestKernel(t, true)
+	vm := qemutest.Boot(t, qemu.Options{Machine: qemu.MachinePC, CPU: "qemu64", CPUs: 4, Memory: "2048M", ISO: iso}).FailOnPanic()
+	if _, m := vm.Expect(`booted by (\S+) `, bootTimeout); m[1] != "multiboot2" {
+		t.Errorf("booted by %s, want multiboot2", m[1])
+	}
+	checkSummary(t, vm)
+	if !warnedEntropy(vm) {
+		t.Errorf("qemu64 has no RDRAND, but the boot did not warn about entropy")
+	}
+}
+
+// warnedEntropy reports whether the boot output so far has the warning of
+// a CPU without RDRAND and RDSEED (the boot prints it before the summary).
+func warnedEntropy(vm *qemutest.VM) bool {
+	for _, l := range vm.Lines() {
+		if entropyWarningRE.MatchString(l.Text) {
+			return true
+		}
+	}
+	return false
 }
