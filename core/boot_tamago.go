@@ -128,7 +128,7 @@ func bringUpMachine() (*Kernel, error) {
 		}
 	}
 	k.Heap = platform.Heap()
-	if w := platform.EntropyWarning(); w != "" {
+	for _, w := range platform.CPUWarnings() {
 		warn("%s", w)
 	}
 

@@ -9,6 +9,30 @@ package platform
 // Bit positions: Intel SDM Vol. 2A, CPUID, Tables 3-8 (leaf 01H), 3-8
 // (leaf 07H) and 3-9 (leaves 80000001H, 80000007H); AMD APM Vol. 3,
 // Appendix E.
+//
+// What a kernel executes beyond the baseline (audited for tamago v1.26.6's
+// amd64, amd64/lapic, kvm/clock, dma and Aero's platform, the packages a
+// kernel links), and how it is probed:
+//   - RDRAND (tamago's goos.GetRandomData): replaced by the platform's
+//     source, which asks RDRAND and RDSEED here first (entropy.go).
+//   - the TSC rate (Aero's clock): calibrated at boot; InvariantTSC here,
+//     CPUWarnings on bare metal without it.
+//   - the TSC-deadline MSR (tamago's CPU.SetAlarm): tamago checks
+//     01H:ECX[24] itself; Aero does not call SetAlarm.
+//   - KVM's MSRs and VMMCALL (Aero's refclock, tamago's kvm/clock): only
+//     after the KVM signature at CPUID 40000000H and its feature bits.
+//   - AMD's P-state MSR (tamago's frequency guess): behind 80000007H:EDX[7].
+//   - the local APIC through its xAPIC MMIO window only: no x2APIC MSRs.
+//   - EFER.NXE, set by tamago's AP trampoline (amd64/smp.s) without a
+//     probe: NX here tells; every x86-64 CPU QEMU models has it, and TCG
+//     ignores the bit where the model lacks it.
+//   - 1 GiB pages in cpuinit's identity map: Page1G here; qemu64, Nehalem
+//     and Haswell-noTSX do not list it, and TCG does not enforce it.
+//   - the Go runtime probes its own (internal/cpu: RDTSCP, POPCNT, AVX
+//     after XGETBV, which needs CR4.OSXSAVE, which nothing sets).
+//
+// Nothing executes XSAVE, FSGSBASE, MONITOR/MWAIT, PCID or INVPCID today;
+// they are decoded for the code that will.
 type CPUFeatures struct {
 	// MaxLeaf and MaxExtLeaf are the highest basic and extended leaves.
 	MaxLeaf, MaxExtLeaf uint32

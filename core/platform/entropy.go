@@ -89,7 +89,7 @@ func chooseEntropy() {
 }
 
 // EntropyWarning says which entropy source the machine has when it is not
-// RDRAND, for the boot output; "" with RDRAND.
+// RDRAND; "" with RDRAND. CPUWarnings includes it.
 func EntropyWarning() string {
 	if entropySource == 0 {
 		chooseEntropy()
@@ -101,6 +101,22 @@ func EntropyWarning() string {
 		return "entropy: the CPU has neither RDRAND nor RDSEED; random data (crypto/rand included) comes from a generator seeded from TSC jitter, which is not a cryptographic source"
 	}
 	return ""
+}
+
+// CPUWarnings lists what the boot output should say about the processor's
+// features: the entropy source when it is not RDRAND, and a TSC that is not
+// invariant on bare metal (the clock is the TSC, calibrated once at boot;
+// under a hypervisor the host keeps the guest's TSC rate, so the bit says
+// little there and QEMU's models mostly lack it).
+func CPUWarnings() []string {
+	var w []string
+	if e := EntropyWarning(); e != "" {
+		w = append(w, e)
+	}
+	if f := Features(); !f.InvariantTSC && !f.Hypervisor {
+		w = append(w, "clock: the TSC is not invariant (CPUID.80000007H:EDX[8]): time may drift when the CPU changes frequency or sleeps")
+	}
+	return w
 }
 
 // getRandomData fills b with random bytes (goos.GetRandomData). It runs
