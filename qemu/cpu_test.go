@@ -14,7 +14,8 @@ var entropyWarningRE = regexp.MustCompile(`^aero: warning: entropy: the CPU has 
 // TestBootCPUModels boots the configs/ktest kernel on CPU models with and
 // without the features beyond x86-64's baseline (issue 8): each reaches the
 // boot summary, one without RDRAND says where its entropy comes from, and
-// crypto/rand works on each (the in-kernel test cpu/entropy).
+// crypto/rand works on each (the in-kernel test cpu/entropy), as do CPU
+// exceptions recovered as Go panics on every CPU (cpu/exceptions).
 // QEMU's default CPU is qemu64 (no RDRAND, no RDSEED); Nehalem has neither;
 // Haswell-noTSX and EPYC have RDRAND; max has everything TCG models.
 func TestBootCPUModels(t *testing.T) {
@@ -34,7 +35,7 @@ func TestBootCPUModels(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o := c.opts
-			o.Memory, o.Kernel, o.Append = "1G", elf, "test=cpu/entropy"
+			o.Memory, o.Kernel, o.Append = "1G", elf, "test=cpu/entropy,cpu/exceptions"
 			vm := qemutest.Boot(t, o).FailOnPanic()
 			checkSummary(t, vm)
 			if warned := warnedEntropy(vm); warned != c.noRDRAND {
