@@ -45,4 +45,14 @@ func TestBootException(t *testing.T) {
 			}
 		})
 	}
+	// A fault with no goroutine to panic on (a CPU before its M runs):
+	// one report line on COM1, then exit status 3.
+	t.Run("nog", func(t *testing.T) {
+		vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "1G", Kernel: elf, Append: "crash=nog"})
+		vm.ExpectSummary(bootTimeout)
+		vm.Expect(`^aero: fatal CPU exception #UD \(invalid opcode\): vector 0x6 rip 0x[0-9a-f]+ error code 0x0 cr2 0x[0-9a-f]+ apic 0x[0-9a-f]+$`, bootTimeout)
+		if code := vm.WaitExit(bootTimeout); code != 3 {
+			t.Errorf("isa-debug-exit code %d after a fault with no goroutine, want 3", code)
+		}
+	})
 }

@@ -50,7 +50,9 @@
 //	                  address 0), pf (a load from an unmapped address:
 //	                  #PF), gp (a load from a non-canonical address: #GP),
 //	                  div (DIV by zero: #DE), ud (UD2: #UD), stack
-//	                  (unbounded recursion: Go's stack overflow)
+//	                  (unbounded recursion: Go's stack overflow), nog (#UD
+//	                  with no goroutine, as on a CPU before the runtime
+//	                  runs there: one report line instead of a panic)
 //
 // Unknown keys are kept as they are, so a hybrid runtime (HRT) can read its
 // own options from the same command line.
@@ -67,7 +69,7 @@ import (
 )
 
 // Crashes are the kinds crash= takes (see the package documentation).
-var Crashes = []string{"panic", "nil", "pf", "gp", "div", "ud", "stack"}
+var Crashes = []string{"panic", "nil", "pf", "gp", "div", "ud", "stack", "nog"}
 
 // MaxLen is the longest command line accepted, in bytes (before the NUL).
 const MaxLen = 4096

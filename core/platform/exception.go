@@ -94,7 +94,15 @@ func faultPanic(vector, code, rip, cr2 uint64) {
 //
 //go:nosplit
 func faultFatal(vector, code, rip, cr2 uint64) {
-	com1String("\naero: fatal CPU exception: vector ")
+	com1String("\naero: fatal CPU exception")
+	if vector < uint64(len(exceptionNames)) && exceptionNames[vector].name != "" {
+		com1String(" #")
+		com1String(exceptionNames[vector].mnemonic)
+		com1String(" (")
+		com1String(exceptionNames[vector].name)
+		com1String(")")
+	}
+	com1String(": vector ")
 	com1Hex(vector)
 	com1String(" rip ")
 	com1Hex(rip)
@@ -185,7 +193,9 @@ const codeSelector = 1 << 3
 // for tests of the exception path: "div" (#DE: DIV by 0; Go's own integer
 // division checks for 0 before it divides), "ud" (#UD: UD2), "gp" (#GP:
 // a load from a non-canonical address), "pf" (#PF: a load from an unmapped
-// address, past what Aero maps). It returns only for an unknown kind.
+// address, past what Aero maps), "nog" (#UD with the goroutine pointer in
+// TLS cleared, as on a CPU before its M runs: the one-line report of
+// faultFatal, no panic). It returns only for an unknown kind.
 func Raise(kind string) error {
 	switch kind {
 	case "div":
@@ -196,8 +206,10 @@ func Raise(kind string) error {
 		raiseGeneralProtection()
 	case "pf":
 		_ = *(*uint64)(unsafe.Pointer(uintptr(unmappedAddress)))
+	case "nog":
+		raiseWithoutG()
 	default:
-		return fmt.Errorf("platform: no exception %q to raise (want div, ud, gp or pf)", kind)
+		return fmt.Errorf("platform: no exception %q to raise (want div, ud, gp, pf or nog)", kind)
 	}
 	return fmt.Errorf("platform: %s did not raise an exception", kind)
 }
@@ -208,3 +220,4 @@ const unmappedAddress = 1 << 40
 func raiseDivide()
 func raiseInvalidOpcode()
 func raiseGeneralProtection()
+func raiseWithoutG()

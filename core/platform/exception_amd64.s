@@ -181,3 +181,10 @@ TEXT ·raiseGeneralProtection(SB),NOSPLIT,$0-0
 	MOVQ	$0x8000000000000000, AX
 	MOVQ	(AX), AX	// #GP: a non-canonical address (SDM Vol. 3A, 6.15, interrupt 13)
 	RET
+
+// func raiseWithoutG()
+TEXT ·raiseWithoutG(SB),NOSPLIT,$0-0
+	MOVQ	TLS, CX
+	MOVQ	$0, 0(CX)(TLS*1)	// g = nil
+	UD2
+	RET
