@@ -16,7 +16,9 @@ import (
 // instruction, so the fault is a Go panic with that goroutine's stack
 // trace, as a SIGSEGV is on Linux, and recover works on it. Aborts (#DF,
 // #MC) and faults with no goroutine print one line (faultFatal) and exit.
-// NMI (2) and the vectors tamago keeps for itself (7, 29) stay tamago's.
+// Every vector below 32 is Aero's but NMI (2: tamago's, which the AP
+// start-up and interrupt completion use) and #VC (29: kept, as tamago
+// keeps it, for a firmware handler under SEV-SNP).
 
 // CPUException is the value a CPU exception panics with: a runtime.Error.
 type CPUException struct {
@@ -36,13 +38,14 @@ var exceptionNames = [32]struct{ mnemonic, name string }{
 	13: {"GP", "general protection"}, 14: {"PF", "page fault"}, 16: {"MF", "x87 floating-point error"},
 	17: {"AC", "alignment check"}, 18: {"MC", "machine check"}, 19: {"XM", "SIMD floating-point exception"},
 	20: {"VE", "virtualization exception"}, 21: {"CP", "control protection"},
+	28: {"HV", "hypervisor injection"}, 29: {"VC", "VMM communication"}, 30: {"SX", "security exception"},
 }
 
 // hasErrorCode reports whether the CPU pushes an error code for vector
-// (SDM Vol. 3A, 6.13 and Table 6-1).
+// (SDM Vol. 3A, 6.13 and Table 6-1; 28-30: AMD APM Vol. 2, 8.2).
 func hasErrorCode(vector int) bool {
 	switch vector {
-	case 8, 10, 11, 12, 13, 14, 17, 21:
+	case 8, 10, 11, 12, 13, 14, 17, 21, 29, 30:
 		return true
 	}
 	return false
@@ -151,18 +154,30 @@ func exc3()
 func exc4()
 func exc5()
 func exc6()
+func exc7()
 func exc8()
+func exc9()
 func exc10()
 func exc11()
 func exc12()
 func exc13()
 func exc14()
+func exc15()
 func exc16()
 func exc17()
 func exc18()
 func exc19()
 func exc20()
 func exc21()
+func exc22()
+func exc23()
+func exc24()
+func exc25()
+func exc26()
+func exc27()
+func exc28()
+func exc30()
+func exc31()
 func faultTrampoline()
 
 // installExceptions points the IDT's exception gates at Aero's entries.

@@ -83,8 +83,14 @@ TEXT ·exc5(SB),NOSPLIT|NOFRAME,$0
 TEXT ·exc6(SB),NOSPLIT|NOFRAME,$0
 	NOCODE(6)
 
+TEXT ·exc7(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(7)
+
 TEXT ·exc8(SB),NOSPLIT|NOFRAME,$0
 	WITHCODE(8)
+
+TEXT ·exc9(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(9)
 
 TEXT ·exc10(SB),NOSPLIT|NOFRAME,$0
 	WITHCODE(10)
@@ -100,6 +106,9 @@ TEXT ·exc13(SB),NOSPLIT|NOFRAME,$0
 
 TEXT ·exc14(SB),NOSPLIT|NOFRAME,$0
 	WITHCODE(14)
+
+TEXT ·exc15(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(15)
 
 TEXT ·exc16(SB),NOSPLIT|NOFRAME,$0
 	NOCODE(16)
@@ -119,8 +128,35 @@ TEXT ·exc20(SB),NOSPLIT|NOFRAME,$0
 TEXT ·exc21(SB),NOSPLIT|NOFRAME,$0
 	WITHCODE(21)
 
+TEXT ·exc22(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(22)
+
+TEXT ·exc23(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(23)
+
+TEXT ·exc24(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(24)
+
+TEXT ·exc25(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(25)
+
+TEXT ·exc26(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(26)
+
+TEXT ·exc27(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(27)
+
+TEXT ·exc28(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(28)
+
+TEXT ·exc30(SB),NOSPLIT|NOFRAME,$0
+	WITHCODE(30)
+
+TEXT ·exc31(SB),NOSPLIT|NOFRAME,$0
+	NOCODE(31)
+
 // func exceptionEntries(t *[32]uintptr)
-// fills t[v] with the entry of vector v (0: tamago's stays).
+// fills t[v] with the entry of vector v (0: the gate stays tamago's).
 TEXT ·exceptionEntries(SB),NOSPLIT,$0-8
 	MOVQ	t+0(FP), DI
 	MOVQ	$·exc0(SB), AX
@@ -135,8 +171,12 @@ TEXT ·exceptionEntries(SB),NOSPLIT,$0-8
 	MOVQ	AX, 40(DI)
 	MOVQ	$·exc6(SB), AX
 	MOVQ	AX, 48(DI)
+	MOVQ	$·exc7(SB), AX
+	MOVQ	AX, 56(DI)
 	MOVQ	$·exc8(SB), AX
 	MOVQ	AX, 64(DI)
+	MOVQ	$·exc9(SB), AX
+	MOVQ	AX, 72(DI)
 	MOVQ	$·exc10(SB), AX
 	MOVQ	AX, 80(DI)
 	MOVQ	$·exc11(SB), AX
@@ -147,6 +187,8 @@ TEXT ·exceptionEntries(SB),NOSPLIT,$0-8
 	MOVQ	AX, 104(DI)
 	MOVQ	$·exc14(SB), AX
 	MOVQ	AX, 112(DI)
+	MOVQ	$·exc15(SB), AX
+	MOVQ	AX, 120(DI)
 	MOVQ	$·exc16(SB), AX
 	MOVQ	AX, 128(DI)
 	MOVQ	$·exc17(SB), AX
@@ -159,6 +201,24 @@ TEXT ·exceptionEntries(SB),NOSPLIT,$0-8
 	MOVQ	AX, 160(DI)
 	MOVQ	$·exc21(SB), AX
 	MOVQ	AX, 168(DI)
+	MOVQ	$·exc22(SB), AX
+	MOVQ	AX, 176(DI)
+	MOVQ	$·exc23(SB), AX
+	MOVQ	AX, 184(DI)
+	MOVQ	$·exc24(SB), AX
+	MOVQ	AX, 192(DI)
+	MOVQ	$·exc25(SB), AX
+	MOVQ	AX, 200(DI)
+	MOVQ	$·exc26(SB), AX
+	MOVQ	AX, 208(DI)
+	MOVQ	$·exc27(SB), AX
+	MOVQ	AX, 216(DI)
+	MOVQ	$·exc28(SB), AX
+	MOVQ	AX, 224(DI)
+	MOVQ	$·exc30(SB), AX
+	MOVQ	AX, 240(DI)
+	MOVQ	$·exc31(SB), AX
+	MOVQ	AX, 248(DI)
 	RET
 
 // The instructions Raise executes: each raises its exception.
