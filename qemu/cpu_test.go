@@ -2,6 +2,8 @@ package qemu_test
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aerokernel/aero/qemu"
@@ -70,4 +72,29 @@ func warnedEntropy(vm *qemutest.VM) bool {
 		}
 	}
 	return false
+}
+
+// TestOptionsCPU: Options.CPU picks -cpu; empty keeps each accelerator's
+// default (max under TCG, host under KVM).
+func TestOptionsCPU(t *testing.T) {
+	for _, c := range []struct {
+		accel, cpu, want string
+	}{
+		{"", "", "max"},
+		{qemu.AccelTCG, "qemu64", "qemu64"},
+		{qemu.AccelKVM, "", "host"},
+		{qemu.AccelKVM, "Nehalem", "Nehalem"},
+	} {
+		args, err := qemu.Options{Kernel: "k.elf", Accel: c.accel, CPU: c.cpu}.Args()
+		if err != nil {
+			t.Fatalf("accel %q cpu %q: %v", c.accel, c.cpu, err)
+		}
+		i := slices.Index(args, "-cpu")
+		if i < 0 || i+1 >= len(args) || args[i+1] != c.want {
+			t.Errorf("accel %q cpu %q: %v, want -cpu %s", c.accel, c.cpu, args, c.want)
+		}
+		if n := strings.Count(strings.Join(args, " "), "-cpu "); n != 1 {
+			t.Errorf("accel %q cpu %q: %d -cpu options in %v, want 1", c.accel, c.cpu, n, args)
+		}
+	}
 }
