@@ -384,3 +384,26 @@ func pauses(n uint32)
 //
 //go:noescape
 func haltUnless(p *uint32)
+
+// icrAllExcludingSelf is the ICR's destination shorthand for every CPU
+// but the sender (Intel SDM Vol. 3A, 11.6.1, bits 19:18).
+const icrAllExcludingSelf = 0b11 << 18
+
+// WakeOtherCPUs sends the wake-up IPI to every other CPU, ending their
+// halts: those in HaltUntil recheck their flag. Interrupt-safe.
+//
+//go:nosplit
+func WakeOtherCPUs() { sendIPI(0, wakeVector|icrAllExcludingSelf) }
+
+// HaltUntil holds the calling CPU, halted between interrupts, until *flag
+// is non-zero: a wait that keeps the goroutine on its CPU without burning
+// it (under TCG a spinning virtual CPU takes host time from the others,
+// and at -smp 64 starved the CPUs still starting threads). Whoever sets
+// *flag must then send WakeOtherCPUs. No wake-up is lost (haltUnless).
+//
+//go:nosplit
+func HaltUntil(flag *uint32) {
+	for atomic.LoadUint32(flag) == 0 {
+		haltUnless(flag)
+	}
+}
