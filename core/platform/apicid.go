@@ -1,7 +1,9 @@
 package platform
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 )
 
@@ -135,4 +137,27 @@ func startable(ids []uint32, bsp uint32, x2APIC bool) (start, needX2APIC, overfl
 		}
 	}
 	return start, needX2APIC, overflow
+}
+
+// startError names the CPUs StartCPUs did not start, and why; nil if none.
+// x2APICOffered says whether the CPU has an x2APIC (CPUID).
+func startError(failed, needX2APIC, overflow []uint32, x2APICOffered bool) error {
+	var why []string
+	if len(failed) > 0 {
+		why = append(why, fmt.Sprintf("%d CPU(s) did not answer INIT-SIPI: APIC IDs %v", len(failed), failed))
+	}
+	if len(needX2APIC) > 0 {
+		mode := "this CPU does not offer x2APIC"
+		if x2APICOffered {
+			mode = "the local APICs are in xAPIC mode and Aero does not enable x2APIC (tamago's interrupt stubs use the xAPIC registers)"
+		}
+		why = append(why, fmt.Sprintf("%d CPU(s) not started: APIC IDs %v are above 255, which needs x2APIC mode, and %s", len(needX2APIC), needX2APIC, mode))
+	}
+	if len(overflow) > 0 {
+		why = append(why, fmt.Sprintf("%d CPU(s) not started: Aero runs at most %d CPUs (APIC IDs %v)", len(overflow), MaxCPUs, overflow))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return errors.New("platform: " + strings.Join(why, "; "))
 }

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -127,5 +128,29 @@ func TestStartable(t *testing.T) {
 	start, _, over = startable(many, 0, true)
 	if len(start) != MaxCPUs-1 || !slices.Equal(over, []uint32{MaxCPUs, MaxCPUs + 1}) {
 		t.Errorf("%d IDs: %d to start, overflow %v; want %d and [%d %d]", len(many), len(start), over, MaxCPUs-1, MaxCPUs, MaxCPUs+1)
+	}
+}
+
+func TestStartError(t *testing.T) {
+	if err := startError(nil, nil, nil, false); err != nil {
+		t.Errorf("nothing left out: %v", err)
+	}
+	err := startError([]uint32{5}, []uint32{256, 300}, []uint32{2000}, false)
+	if err == nil {
+		t.Fatal("CPUs left out, no error")
+	}
+	for _, want := range []string{
+		"1 CPU(s) did not answer INIT-SIPI: APIC IDs [5]",
+		"2 CPU(s) not started: APIC IDs [256 300] are above 255",
+		"this CPU does not offer x2APIC",
+		"at most 1024 CPUs (APIC IDs [2000])",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+	err = startError(nil, []uint32{256}, nil, true)
+	if err == nil || !strings.Contains(err.Error(), "Aero does not enable x2APIC") {
+		t.Errorf("x2APIC offered, not in use: %v", err)
 	}
 }

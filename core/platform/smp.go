@@ -3,11 +3,8 @@
 package platform
 
 import (
-	"errors"
-	"fmt"
 	"runtime"
 	"runtime/goos"
-	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -106,7 +103,7 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	start, needX2APIC, overflow := startable(apicIDs, bsp, apic.x2APIC != 0)
 	if len(start) == 0 {
 		cpus = make([]cpuState, 1)
-		return up, startError(nil, needX2APIC, overflow)
+		return up, startError(nil, needX2APIC, overflow, apic.offered)
 	}
 
 	apinitReloc(apinitAddress, apstartAddress)
@@ -160,29 +157,7 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 		goos.Task = StartM
 		goos.Wake = wakeCPU
 	}
-	return up, startError(failed, needX2APIC, overflow)
-}
-
-// startError names the CPUs StartCPUs did not start, and why; nil if none.
-func startError(failed, needX2APIC, overflow []uint32) error {
-	var why []string
-	if len(failed) > 0 {
-		why = append(why, fmt.Sprintf("%d CPU(s) did not answer INIT-SIPI: APIC IDs %v", len(failed), failed))
-	}
-	if len(needX2APIC) > 0 {
-		mode := "this CPU does not offer x2APIC"
-		if apic.offered {
-			mode = "the local APICs are in xAPIC mode and Aero does not enable x2APIC (tamago's interrupt stubs use the xAPIC registers)"
-		}
-		why = append(why, fmt.Sprintf("%d CPU(s) not started: APIC IDs %v are above 255, which needs x2APIC mode, and %s", len(needX2APIC), needX2APIC, mode))
-	}
-	if len(overflow) > 0 {
-		why = append(why, fmt.Sprintf("%d CPU(s) not started: Aero runs at most %d CPUs (APIC IDs %v)", len(overflow), MaxCPUs, overflow))
-	}
-	if len(why) == 0 {
-		return nil
-	}
-	return errors.New("platform: " + strings.Join(why, "; "))
+	return up, startError(failed, needX2APIC, overflow, apic.offered)
 }
 
 // RunCPUs gives the CPUs StartCPUs brought up to the Go runtime:
