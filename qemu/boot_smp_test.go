@@ -24,6 +24,18 @@ import (
 // leaves ample room for a busier host.
 func TestBootManyCPUs(t *testing.T) {
 	elf := ktestKernel(t, false)
+	// What the runtime reaches through goos.ProcID, goos.Wake and
+	// goos.Printk runs in interrupt context or without a g: the CPU's
+	// identity, its index and the IPI on those paths must not check the
+	// stack. (SleepM and WakeM, which use them too, are checked through a
+	// scheduler that links them: TestSchedSeam.)
+	t.Run("nosplit", func(t *testing.T) {
+		qemutest.CheckNosplit(t, elf,
+			"github.com/aerokernel/aero/core/platform.ProcessorID",
+			"github.com/aerokernel/aero/core/platform.wakeCPU",
+			"runtime/goos.Printk",
+		)
+	})
 	for _, cpus := range []int{32, 64} {
 		t.Run(fmt.Sprintf("q35-smp%d-numa2", cpus), func(t *testing.T) {
 			start := time.Now()
