@@ -234,32 +234,32 @@ func defaultEntry() {
 // started within 10 s (a CPU busy elsewhere: the goroutines still finish)
 // or one was moved to another CPU while it waited.
 //
-// The waiting CPUs halt (platform.HaltUntil) rather than spin: under TCG
-// spinning CPUs took the host's time from the CPUs still starting their
-// threads, and at -smp 64 not all had started after 20 s. The collector
-// stays off while they gather: its stack scans preempt a goroutine at its
-// next call and make it runnable again on the scanning CPU.
+// The waiting CPUs halt between checks (platform.HaltBriefly) rather than
+// spin: under TCG spinning CPUs took the host's time from the CPUs still
+// starting their threads, and at -smp 64 not all had started after 20 s.
+// The collector stays off while they gather: its stack scans preempt a
+// goroutine at its next call and make it runnable again on the scanning
+// CPU.
 func OnEveryCPU(f func(i int)) ([]uint64, error) {
 	n := runtime.GOMAXPROCS(0)
 	var started, gathered, moved atomic.Int32
 	var all uint32 // set (and the CPUs woken) once all started, or at the deadline
-	release := func() {
-		atomic.StoreUint32(&all, 1)
-		platform.WakeOtherCPUs()
-	}
 	ids := make([]uint64, n)
 	var wg sync.WaitGroup
 	gcPercent := debug.SetGCPercent(-1)
-	deadline := time.AfterFunc(10*time.Second, release)
+	deadline := time.Now().Add(10 * time.Second)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ids[i] = platform.ProcessorID()
 			if started.Add(1) == int32(n) {
-				release()
+				atomic.StoreUint32(&all, 1)
+				platform.WakeOtherCPUs()
 			}
-			platform.HaltUntil(&all)
+			for atomic.LoadUint32(&all) == 0 && time.Now().Before(deadline) {
+				platform.HaltBriefly(&all)
+			}
 			if platform.ProcessorID() != ids[i] {
 				moved.Add(1)
 			}
@@ -270,7 +270,6 @@ func OnEveryCPU(f func(i int)) ([]uint64, error) {
 		}()
 	}
 	wg.Wait()
-	deadline.Stop()
 	if got := started.Load(); got < int32(n) {
 		return ids, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
 	}

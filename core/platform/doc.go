@@ -34,8 +34,8 @@
 //     mode itself (tamago's interrupt stubs and AP trampoline use the
 //     xAPIC registers), so CPUs with APIC IDs above 255 are named in a
 //     warning and not started unless the firmware did; X2APIC says what
-//     the CPU offers. HaltUntil and WakeOtherCPUs let a goroutine hold its
-//     CPU halted instead of spinning (OnEveryCPU).
+//     the CPU offers. HaltBriefly and WakeOtherCPUs let a goroutine hold
+//     its CPU halted instead of spinning (OnEveryCPU).
 //   - the one-M-per-CPU thread primitives a scheduler can pass through to
 //     or build on: StartM, SleepM, WakeM (the default behaviour, as the
 //     runtime has it without hooks) and, for an AP entry, WaitThread,

@@ -365,20 +365,53 @@ func haltUnless(p *uint32)
 const icrAllExcludingSelf = 0b11 << 18
 
 // WakeOtherCPUs sends the wake-up IPI to every other CPU, ending their
-// halts: those in HaltUntil recheck their flag. Interrupt-safe.
+// halts: those in HaltBriefly recheck their flag. Interrupt-safe.
 //
 //go:nosplit
 func WakeOtherCPUs() { sendIPI(0, wakeVector|icrAllExcludingSelf) }
 
-// HaltUntil holds the calling CPU, halted between interrupts, until *flag
-// is non-zero: a wait that keeps the goroutine on its CPU without burning
-// it (under TCG a spinning virtual CPU takes host time from the others,
-// and at -smp 64 starved the CPUs still starting threads). Whoever sets
-// *flag must then send WakeOtherCPUs. No wake-up is lost (haltUnless).
+// HaltBriefly halts the calling CPU until the next interrupt, unless *flag
+// is non-zero, for at most about a millisecond: the CPU's local APIC timer,
+// one-shot on the wake vector, ends the halt if nothing else does. A wait
+// loop of HaltBriefly and a call keeps its goroutine on its CPU without
+// burning it (under TCG a spinning virtual CPU takes host time from the
+// others: at -smp 64 the CPUs still starting threads starved), yet reaches
+// a preemption point every millisecond (a stop-the-world must not wait on
+// it). Whoever sets *flag sends WakeOtherCPUs to end the halts at once. It
+// takes the local APIC timer, which nothing else in Aero uses yet.
+// Nosplit, so that the goroutine cannot move to another CPU between arming
+// this CPU's timer and halting it.
 //
 //go:nosplit
-func HaltUntil(flag *uint32) {
-	for atomic.LoadUint32(flag) == 0 {
-		haltUnless(flag)
+func HaltBriefly(flag *uint32) {
+	lapicWrite(lapicTimerDivide, timerDivideBy1)
+	lapicWrite(lapicLVTTimer, wakeVector) // one-shot, unmasked
+	lapicWrite(lapicTimerInitial, wakeTicks)
+	haltUnless(flag)
+	lapicWrite(lapicTimerInitial, 0) // stop it, if another interrupt came first
+}
+
+// The local APIC timer (Intel SDM Vol. 3A, 11.5.4; register offsets from
+// Table 11-1).
+const (
+	lapicLVTTimer     = 0x320
+	lapicTimerInitial = 0x380
+	lapicTimerDivide  = 0x3e0
+	timerDivideBy1    = 0b1011
+	// wakeTicks is about 1 ms of QEMU's 1 GHz APIC timer clock; the bus
+	// clock of hardware is slower, so there it is longer.
+	wakeTicks = 1 << 20
+)
+
+// lapicWrite writes the calling CPU's local APIC register at offset reg:
+// through the xAPIC page, or in x2APIC mode through MSR 0x800+reg/16
+// (Intel SDM Vol. 3A, 11.12.1.2).
+//
+//go:nosplit
+func lapicWrite(reg uint32, v uint32) {
+	if apic.x2APIC != 0 {
+		wrmsr(0x800+reg>>4, uint64(v))
+		return
 	}
+	*(*uint32)(unsafe.Pointer(uintptr(amd64.LAPIC_BASE + reg))) = v
 }
