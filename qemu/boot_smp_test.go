@@ -18,8 +18,8 @@ import (
 // every one (cpus/parallel).
 //
 // Measured under TCG on the 2-core build machine with other boots running
-// (load average 15): -smp 32 reached its summary in 1.8 s and finished in
-// 2.4 s, -smp 64 in 3.1 s and 4.9 s. The APs start one after the other
+// (load average 10-15, 9 boots each): -smp 32 reached its summary in
+// 1.0-3.5 s and finished in 1.4-4.2 s, -smp 64 in 2.2-4.4 s and 3.2-7.7 s. The APs start one after the other
 // (INIT, 10 ms, SIPI), so the boot grows with the CPU count; bootTimeout
 // leaves ample room for a busier host.
 func TestBootManyCPUs(t *testing.T) {
