@@ -122,12 +122,16 @@ func (t *cpuTable) reset() {
 // startable splits the APIC IDs of the CPUs to start into those the boot
 // CPU can address and those it cannot: IDs above 255 need x2APIC mode
 // (x2APIC says whether it is in use), and the table holds MaxCPUs, the
-// boot CPU (bsp, skipped in ids) among them. The order of ids is kept.
+// boot CPU (bsp, skipped in ids) among them. The order of ids is kept; a
+// repeated ID is skipped (a second INIT would reset a CPU that is up).
 func startable(ids []uint32, bsp uint32, x2APIC bool) (start, needX2APIC, overflow []uint32) {
 	room := MaxCPUs - 1
+	seen := map[uint32]bool{bsp: true}
 	for _, id := range ids {
+		repeated := seen[id]
+		seen[id] = true
 		switch {
-		case id == bsp:
+		case repeated:
 		case id > xapicMaxID && !x2APIC:
 			needX2APIC = append(needX2APIC, id)
 		case len(start) >= room:

@@ -112,7 +112,7 @@ func TestCPUTableFull(t *testing.T) {
 }
 
 func TestStartable(t *testing.T) {
-	ids := []uint32{0, 1, 16, 255, 256, 300, 2}
+	ids := []uint32{0, 1, 16, 255, 256, 300, 2, 16, 300, 0}
 	start, need, over := startable(ids, 0, false)
 	if !slices.Equal(start, []uint32{1, 16, 255, 2}) || !slices.Equal(need, []uint32{256, 300}) || over != nil {
 		t.Errorf("xAPIC: start %v, need x2APIC %v, overflow %v", start, need, over)

@@ -134,10 +134,11 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 				continue
 			}
 		}
+		// startable left room for every ID and no repeats: add cannot
+		// fail, but should it, the CPU is named rather than used.
 		if _, err := cpuIDs.add(id); err != nil {
-			// startable left room for every ID and the MADT's are
-			// made unique by core: a bug if it happens.
-			return up, err
+			failed = append(failed, id)
+			continue
 		}
 		up = append(up, id)
 	}
