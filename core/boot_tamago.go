@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -260,23 +261,43 @@ func defaultEntry() {
 }
 
 // OnEveryCPU runs f(i) for i in 0..NumCPU-1, each in its own goroutine, all
-// at the same time: every goroutine spins until all have started before it
-// calls f, so (with one M per CPU and no preemption) no two share a CPU. It
-// returns the APIC ID each ran on, by i, and an error if not all started
-// within 10 s (a CPU busy elsewhere: the goroutines still finish).
+// at the same time: every goroutine holds its CPU until all have started
+// before it calls f, so (with one M per CPU and no preemption) no two share
+// a CPU. It returns the APIC ID each ran on, by i, and an error if not all
+// started within 10 s (a CPU busy elsewhere: the goroutines still finish)
+// or one was moved to another CPU while it waited.
+//
+// The waiting CPUs halt between checks (platform.HaltBriefly) rather than
+// spin: under TCG spinning CPUs took the host's time from the CPUs still
+// starting their threads, and at -smp 64 not all had started after 20 s.
+// The collector stays off while they gather: its stack scans preempt a
+// goroutine at its next call and make it runnable again on the scanning
+// CPU.
 func OnEveryCPU(f func(i int)) ([]uint64, error) {
 	n := runtime.GOMAXPROCS(0)
-	var started atomic.Int32
+	var started, gathered, moved atomic.Int32
+	var all uint32 // set (and the CPUs woken) once all started, or at the deadline
 	ids := make([]uint64, n)
 	var wg sync.WaitGroup
+	gcPercent := debug.SetGCPercent(-1)
 	deadline := time.Now().Add(10 * time.Second)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ids[i] = platform.ProcessorID()
-			started.Add(1)
-			for started.Load() < int32(n) && time.Now().Before(deadline) {
+			if started.Add(1) == int32(n) {
+				atomic.StoreUint32(&all, 1)
+				platform.WakeOtherCPUs()
+			}
+			for atomic.LoadUint32(&all) == 0 && time.Now().Before(deadline) {
+				platform.HaltBriefly(&all)
+			}
+			if platform.ProcessorID() != ids[i] {
+				moved.Add(1)
+			}
+			if gathered.Add(1) == int32(n) {
+				debug.SetGCPercent(gcPercent)
 			}
 			f(i)
 		}()
@@ -284,6 +305,9 @@ func OnEveryCPU(f func(i int)) ([]uint64, error) {
 	wg.Wait()
 	if got := started.Load(); got < int32(n) {
 		return ids, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
+	}
+	if m := moved.Load(); m > 0 {
+		return ids, fmt.Errorf("core: %d of %d goroutines moved to another CPU while they waited for the others", m, n)
 	}
 	return ids, nil
 }

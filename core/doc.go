@@ -94,7 +94,9 @@
 // way the Scheduler runs threads, chooses the other kinds and initialises
 // one module per kind, prints the boot summary and then runs in-kernel tests
 // (test=...) or the HRT entry. OnEveryCPU runs a function on all CPUs at
-// once.
+// once. A CPU is named by its full local APIC ID (platform.ProcessorID;
+// CPU.APICID) and indexed by the order it came up in (CPU.Index,
+// platform.CPUIndex on the CPU itself).
 // The summary lines are a stable interface for tools:
 //
 //	aero: boot cpus=<N> nodes=<M> mem=<MiB> clock=<source>@<MHz> sched=<name> ...

@@ -5,10 +5,7 @@ package platform
 import (
 	"fmt"
 	"sync/atomic"
-	"unsafe"
 	_ "unsafe" // go:linkname
-
-	"github.com/usbarmory/tamago/amd64"
 )
 
 // All kernel output — fmt and os.Stdout/Stderr (through package syscall),
@@ -53,10 +50,11 @@ var (
 	console *consoleHolder
 	// consoleFailed latches once the console's path re-entered printk.
 	consoleFailed atomic.Uint32
-	// consoleBusy serialises PutByte across CPUs: 0 free, else APIC ID+1.
+	// consoleBusy serialises PutByte across CPUs: 0 free, else the CPU
+	// index (consoleSlot) + 1.
 	consoleBusy atomic.Uint32
-	// inConsole[apicID] is set while that CPU runs PutByte.
-	inConsole [256]uint8
+	// inConsole[consoleSlot()] is set while that CPU runs PutByte.
+	inConsole [MaxCPUs + 1]uint8
 )
 
 // SetConsole makes s the kernel console from the next byte on; nil goes
@@ -81,7 +79,7 @@ func printk(c byte) {
 		return
 	}
 	flags := disableInterrupts()
-	id := lapicID()
+	id := consoleSlot()
 	if inConsole[id] != 0 {
 		// The console's PutByte is running below us on this CPU and
 		// printed (or faulted and the handler printed): never call it
@@ -92,7 +90,7 @@ func printk(c byte) {
 		COM1Write(c)
 		return
 	}
-	for !consoleBusy.CompareAndSwap(0, id+1) {
+	for !consoleBusy.CompareAndSwap(0, uint32(id)+1) {
 		if consoleFailed.Load() != 0 {
 			restoreInterrupts(flags)
 			COM1Write(c)
@@ -106,12 +104,15 @@ func printk(c byte) {
 	restoreInterrupts(flags)
 }
 
-// lapicID reads this CPU's local APIC ID (Intel SDM Vol. 3A, 11.4.6: the
-// ID register at offset 0x20, bits 31:24 in xAPIC mode).
+// consoleSlot is the calling CPU's place in inConsole: its CPUIndex, or the
+// last slot for a CPU StartCPUs did not start.
 //
 //go:nosplit
-func lapicID() uint32 {
-	return *(*uint32)(unsafe.Pointer(uintptr(amd64.LAPIC_BASE + 0x20))) >> 24
+func consoleSlot() int {
+	if i := CPUIndex(); i >= 0 {
+		return i
+	}
+	return MaxCPUs
 }
 
 // COM1, a 16550 UART (PC16550D datasheet, section 8: register map).

@@ -34,6 +34,18 @@
 //     waits in the trampoline or runs a scheduler's AP entry. RunCPUs gives
 //     them to the runtime, whose Ms then start on them (goos.Task, or a
 //     scheduler's thread hooks).
+//   - CPU identity (apic.go, apicid.go): ProcessorID is the caller's full
+//     local APIC ID (8 bits in xAPIC mode, never tamago's 4-bit
+//     LAPIC.ID; 32 bits from MSR 0x802 when the firmware left the local
+//     APICs in x2APIC mode) and goos.ProcID; CPUIndex is the caller's
+//     dense index (the order the CPUs came up in, Kernel.CPUs), from a
+//     pointer-free table; every IPI goes through one sendIPI (the xAPIC
+//     ICR, or the x2APIC ICR MSR 0x830). Aero does not switch to x2APIC
+//     mode itself (tamago's interrupt stubs and AP trampoline use the
+//     xAPIC registers), so CPUs with APIC IDs above 255 are named in a
+//     warning and not started unless the firmware did; X2APIC says what
+//     the CPU offers. HaltBriefly and WakeOtherCPUs let a goroutine hold
+//     its CPU halted instead of spinning (OnEveryCPU).
 //   - the one-M-per-CPU thread primitives a scheduler can pass through to
 //     or build on: StartM, SleepM, WakeM (the default behaviour, as the
 //     runtime has it without hooks) and, for an AP entry, WaitThread,

@@ -137,6 +137,3 @@ func mask(gsi uint32) error {
 	io.write(ioredtbl+2*(gsi-io.gsiBase), redMasked)
 	return nil
 }
-
-// ProcessorID returns the local APIC ID of the CPU the caller runs on.
-func ProcessorID() uint64 { return CPU.ID() }

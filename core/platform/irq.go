@@ -126,7 +126,7 @@ func endOfInterrupt() {
 	}
 	for irqHandling {
 	}
-	CPU.LAPIC.IPI(int(bootAPIC.Load()), 0, lapic.ICR_DLV_NMI)
+	sendIPI(bootAPIC.Load(), lapic.ICR_DLV_NMI)
 }
 
 // irqLine is a hw.IRQ: one GSI of an I/O APIC, with its own vector,

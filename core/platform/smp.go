@@ -3,7 +3,6 @@
 package platform
 
 import (
-	"fmt"
 	"runtime"
 	"runtime/goos"
 	"sync/atomic"
@@ -46,13 +45,12 @@ var smp struct {
 	entry func(cpu int) // the scheduler's AP entry (nil: the trampoline's wait)
 }
 
-// cpus is every CPU that is up, by index (0 is the BSP), as StartCPUs left
-// it. The state is pointer-free, so that code without a g or in interrupt
+// cpus is every CPU that is up, by index (0 is the BSP; cpuIDs holds their
+// APIC IDs), as StartCPUs left it. The state is pointer-free, so that code without a g or in interrupt
 // context may write it (no write barrier).
 var cpus []cpuState
 
 type cpuState struct {
-	apic   uint32
 	thread atomic.Uintptr // the M running here (its mp), once known
 	halted atomic.Uint32  // 1 while SleepM halts this CPU
 	// A thread handed to this CPU and not yet taken (ready != 0), and
@@ -82,8 +80,11 @@ func mem64(addr uintptr) *uint64 { return (*uint64)(unsafe.Pointer(addr)) }
 // StartCPUs starts the processors with the given local APIC IDs (the BSP's
 // own ID is skipped), one after the other, each with INIT-SIPI-SIPI (Intel
 // SDM Vol. 3A, 9.4.4.1). It returns the IDs of the processors that are up
-// (the BSP first; a CPU's index is its place in this list) and an error
-// naming any that did not answer. RunCPUs then gives them to the runtime.
+// (the BSP first; a CPU's index is its place in this list, CPUIndex) and
+// an error naming any that did not start: those that did not answer, those
+// with APIC IDs above 255 when the local APICs are not in x2APIC mode (an
+// xAPIC IPI cannot address them), and those past MaxCPUs. RunCPUs then
+// gives the CPUs that are up to the runtime.
 //
 // With entry nil the APs wait in the trampoline, each for the runtime's
 // next M (StartM through the mailbox, or the thread hooks). Otherwise each
@@ -91,13 +92,18 @@ func mem64(addr uintptr) *uint64 { return (*uint64)(unsafe.Pointer(addr)) }
 // nil) and interrupts enabled; entry must be nosplit, must not allocate or
 // write pointers, and never returns (see WaitThread and RunThread).
 func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
-	bsp := uint32(CPU.LAPIC.ID())
+	probeAPIC()
+	bsp := apicID()
 	bootAPIC.Store(bsp)
+	cpuIDs.reset()
+	if _, err := cpuIDs.add(bsp); err != nil {
+		return nil, err
+	}
 	up := []uint32{bsp}
-	if len(apicIDs) <= 1 {
+	start, needX2APIC, overflow := startable(apicIDs, bsp, apic.x2APIC != 0)
+	if len(start) == 0 {
 		cpus = make([]cpuState, 1)
-		cpus[0].apic = bsp
-		return up, nil
+		return up, startError(nil, needX2APIC, overflow, apic.offered)
 	}
 
 	apinitReloc(apinitAddress, apstartAddress)
@@ -114,34 +120,29 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	counter := mem32(taskAddress)
 
 	var failed []uint32
-	vector := apinitAddress >> 12
-	for _, id := range apicIDs {
-		if id == bsp {
-			continue
-		}
-		if id > 0xff {
-			failed = append(failed, id) // xAPIC IPIs address 8-bit IDs
-			continue
-		}
+	vector := uint32(apinitAddress >> 12)
+	for _, id := range start {
 		want := atomic.LoadUint32(counter) + 1
-		CPU.LAPIC.IPI(int(id), vector, 1<<lapic.ICR_INIT|lapic.ICR_DLV_INIT)
+		sendIPI(id, vector|1<<lapic.ICR_INIT|lapic.ICR_DLV_INIT)
 		time.Sleep(10 * time.Millisecond)
-		CPU.LAPIC.IPI(int(id), vector, 1<<lapic.ICR_INIT|lapic.ICR_DLV_SIPI)
+		sendIPI(id, vector|1<<lapic.ICR_INIT|lapic.ICR_DLV_SIPI)
 		if !waitCount(counter, want, 200*time.Millisecond) {
 			// A second SIPI, as the SDM's sequence has it.
-			CPU.LAPIC.IPI(int(id), vector, 1<<lapic.ICR_INIT|lapic.ICR_DLV_SIPI)
+			sendIPI(id, vector|1<<lapic.ICR_INIT|lapic.ICR_DLV_SIPI)
 			if !waitCount(counter, want, apStartTimeout) {
 				failed = append(failed, id)
 				continue
 			}
 		}
+		// startable left room for every ID and no repeats: add cannot
+		// fail, but should it, the CPU is named rather than used.
+		if _, err := cpuIDs.add(id); err != nil {
+			failed = append(failed, id)
+			continue
+		}
 		up = append(up, id)
 	}
-	list := make([]cpuState, len(up))
-	for i, id := range up {
-		list[i].apic = id
-	}
-	cpus = list
+	cpus = make([]cpuState, len(up))
 
 	if len(up) > 1 {
 		if entry != nil {
@@ -150,17 +151,14 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 				stack := make([]byte, apStackSize)
 				apStacks = append(apStacks, stack)
 				top := (uintptr(unsafe.Pointer(&stack[0])) + apStackSize) &^ 15
-				postTask(cpus[i].apic, top, uintptr(unsafe.Pointer(&cpus[i].tls)), apEntryPC())
+				postTask(cpuIDs.id(i), top, uintptr(unsafe.Pointer(&cpus[i].tls)), apEntryPC())
 			}
 		}
-		goos.ProcID = CPU.ID
+		goos.ProcID = ProcessorID
 		goos.Task = StartM
 		goos.Wake = wakeCPU
 	}
-	if len(failed) > 0 {
-		return up, fmt.Errorf("platform: %d CPU(s) did not start: APIC IDs %v", len(failed), failed)
-	}
-	return up, nil
+	return up, startError(failed, needX2APIC, overflow, apic.offered)
 }
 
 // RunCPUs gives the CPUs StartCPUs brought up to the Go runtime:
@@ -174,33 +172,16 @@ func RunCPUs() {
 	}
 }
 
-// Local APIC interrupt command register (Intel SDM Vol. 3A, 11.6.1), at
-// tamago's LAPIC base, and the vector tamago's IDT reserves for waking a
-// halted CPU (amd64.IRQ_WAKEUP).
-const (
-	lapicICRLow    = amd64.LAPIC_BASE + 0x300
-	lapicICRHigh   = amd64.LAPIC_BASE + 0x310
-	icrPending     = 1 << 12
-	wakeVector     = amd64.IRQ_WAKEUP
-	icrDestination = 24
-)
+// wakeVector is the vector tamago's IDT reserves for waking a halted CPU
+// (amd64.IRQ_WAKEUP).
+const wakeVector = amd64.IRQ_WAKEUP
 
 // wakeCPU is goos.Wake: a fixed IPI with the wake-up vector to the CPU whose
-// APIC ID is procid. The runtime also calls it from interrupt context
-// (os/signal.Relay wakes the poller), so it is nosplit and restores the
-// destination register in case it interrupted another IPI being set up.
+// APIC ID (ProcessorID) is procid. The runtime also calls it from interrupt
+// context (os/signal.Relay wakes the poller): sendIPI is interrupt-safe.
 //
 //go:nosplit
-func wakeCPU(procid uint64) {
-	hi := (*uint32)(unsafe.Pointer(uintptr(lapicICRHigh)))
-	lo := (*uint32)(unsafe.Pointer(uintptr(lapicICRLow)))
-	saved := *hi
-	*hi = uint32(procid) << icrDestination
-	*lo = wakeVector
-	for *lo&icrPending != 0 {
-	}
-	*hi = saved
-}
+func wakeCPU(procid uint64) { sendIPI(uint32(procid), wakeVector) }
 
 func waitCount(counter *uint32, want uint32, d time.Duration) bool {
 	deadline := time.Now().Add(d)
@@ -232,7 +213,7 @@ func StartM(sp, mp, gp, fn unsafe.Pointer) {
 	c := &cpus[n]
 	c.thread.Store(uintptr(mp))
 	if smp.entry == nil {
-		postTask(c.apic, uintptr(sp), uintptr(gp), uintptr(fn))
+		postTask(cpuIDs.id(n), uintptr(sp), uintptr(gp), uintptr(fn))
 		return
 	}
 	HandThread(n, Thread{SP: uintptr(sp), G: uintptr(gp), PC: uintptr(fn)})
@@ -249,7 +230,7 @@ func postTask(apic uint32, sp, gp, pc uintptr) {
 	*mem64(taskAddress + 0) = uint64(sp)
 	*mem64(taskAddress + 8) = uint64(gp)
 	atomic.StoreUint64(mem64(taskAddress+16), uint64(pc))
-	CPU.LAPIC.IPI(int(apic), 0, lapic.ICR_DLV_NMI)
+	sendIPI(apic, lapic.ICR_DLV_NMI)
 	smp.lock.Store(0)
 }
 
@@ -270,7 +251,7 @@ func SleepM(mp unsafe.Pointer, sema *uint32, deadline int64) {
 	if deadline >= 0 || goos.Wake == nil || atomic.LoadUint32(sema) != 0 {
 		return
 	}
-	c := thisCPU()
+	c := CPUIndex()
 	if c < 0 {
 		return
 	}
@@ -291,7 +272,7 @@ func WakeM(mp unsafe.Pointer) {
 		c := &cpus[i]
 		if c.thread.Load() == uintptr(mp) {
 			if c.halted.Load() != 0 && goos.Wake != nil {
-				wakeCPU(uint64(c.apic))
+				wakeCPU(uint64(cpuIDs.id(i)))
 			}
 			return
 		}
@@ -322,7 +303,7 @@ func HandThread(cpu int, t Thread) {
 	c.pc.Store(t.PC)
 	atomic.StoreUint32(&c.ready, 1)
 	c.handing.Store(0)
-	wakeCPU(uint64(c.apic))
+	wakeCPU(uint64(cpuIDs.id(cpu)))
 }
 
 // WaitThread waits, the CPU halted between interrupts, for a thread handed
@@ -349,30 +330,13 @@ func WaitThread(cpu int) Thread {
 //go:noescape
 func RunThread(t Thread)
 
-// thisCPU returns the index of the calling CPU, -1 before StartCPUs.
-//
-//go:nosplit
-func thisCPU() int {
-	id := *(*uint32)(unsafe.Pointer(uintptr(lapicIDRegister))) >> 24
-	for i := range cpus {
-		if cpus[i].apic == id {
-			return i
-		}
-	}
-	return -1
-}
-
-// lapicIDRegister is the local APIC ID register; the ID is in bits 31:24
-// (Intel SDM Vol. 3A, 11.4.6).
-const lapicIDRegister = amd64.LAPIC_BASE + 0x20
-
 // apMain is where an AP that runs a scheduler's entry arrives from
 // apEntryStart, with g nil: it runs the entry and, should it return, halts
 // the CPU for good.
 //
 //go:nosplit
 func apMain() {
-	if c := thisCPU(); c > 0 {
+	if c := CPUIndex(); c > 0 {
 		smp.entry(c)
 	}
 	haltForever()
@@ -396,3 +360,59 @@ func pauses(n uint32)
 //
 //go:noescape
 func haltUnless(p *uint32)
+
+// icrAllExcludingSelf is the ICR's destination shorthand for every CPU
+// but the sender (Intel SDM Vol. 3A, 11.6.1, bits 19:18).
+const icrAllExcludingSelf = 0b11 << 18
+
+// WakeOtherCPUs sends the wake-up IPI to every other CPU, ending their
+// halts: those in HaltBriefly recheck their flag. Interrupt-safe.
+//
+//go:nosplit
+func WakeOtherCPUs() { sendIPI(0, wakeVector|icrAllExcludingSelf) }
+
+// HaltBriefly halts the calling CPU until the next interrupt, unless *flag
+// is non-zero, for at most about a millisecond: the CPU's local APIC timer,
+// one-shot on the wake vector, ends the halt if nothing else does. A wait
+// loop of HaltBriefly and a call keeps its goroutine on its CPU without
+// burning it (under TCG a spinning virtual CPU takes host time from the
+// others: at -smp 64 the CPUs still starting threads starved), yet reaches
+// a preemption point every millisecond (a stop-the-world must not wait on
+// it). Whoever sets *flag sends WakeOtherCPUs to end the halts at once. It
+// takes the local APIC timer, which nothing else in Aero uses yet.
+// Nosplit, so that the goroutine cannot move to another CPU between arming
+// this CPU's timer and halting it.
+//
+//go:nosplit
+func HaltBriefly(flag *uint32) {
+	lapicWrite(lapicTimerDivide, timerDivideBy1)
+	lapicWrite(lapicLVTTimer, wakeVector) // one-shot, unmasked
+	lapicWrite(lapicTimerInitial, wakeTicks)
+	haltUnless(flag)
+	lapicWrite(lapicTimerInitial, 0) // stop it, if another interrupt came first
+}
+
+// The local APIC timer (Intel SDM Vol. 3A, 11.5.4; register offsets from
+// Table 11-1).
+const (
+	lapicLVTTimer     = 0x320
+	lapicTimerInitial = 0x380
+	lapicTimerDivide  = 0x3e0
+	timerDivideBy1    = 0b1011
+	// wakeTicks is about 1 ms of QEMU's 1 GHz APIC timer clock; the bus
+	// clock of hardware is slower, so there it is longer.
+	wakeTicks = 1 << 20
+)
+
+// lapicWrite writes the calling CPU's local APIC register at offset reg:
+// through the xAPIC page, or in x2APIC mode through MSR 0x800+reg/16
+// (Intel SDM Vol. 3A, 11.12.1.2).
+//
+//go:nosplit
+func lapicWrite(reg uint32, v uint32) {
+	if apic.x2APIC != 0 {
+		wrmsr(0x800+reg>>4, uint64(v))
+		return
+	}
+	*(*uint32)(unsafe.Pointer(uintptr(amd64.LAPIC_BASE + reg))) = v
+}

@@ -20,6 +20,7 @@ import (
 
 func init() {
 	ktest.Register("cpus/parallel", testParallel)
+	ktest.Register("cpus/identity", testIdentity)
 	ktest.Register("topology/consistent", testTopology)
 	ktest.Register("time/sleep", testSleep)
 	ktest.Register("memory/alloc", testAlloc)
@@ -64,6 +65,100 @@ func testParallel(t *ktest.T) {
 		}
 	}
 	t.Logf("%d goroutines at once on APIC IDs %v", n, got)
+}
+
+// testIdentity checks each CPU's identity as code running on it sees it,
+// on every CPU at once: the full APIC IDs are distinct and are the MADT's
+// enabled processors (the first smp=N of them), the CPU's index
+// (platform.CPUIndex) names the Kernel.CPUs entry with that ID, and its
+// node is the one the SRAT gives that APIC ID (a single node 0 without an
+// SRAT), as Topology.NodeOf and Kernel.CPUs say.
+func testIdentity(t *ktest.T) {
+	k := core.Running()
+	if k.ACPI == nil || k.ACPI.MADT == nil {
+		t.Fatal("no MADT")
+	}
+	type seen struct {
+		id, again uint64
+		index     int
+		node      int
+	}
+	n := len(k.CPUs)
+	got := make([]seen, n)
+	_, err := core.OnEveryCPU(func(i int) {
+		// Nothing here blocks or yields, so the goroutine stays on its
+		// CPU (one M per CPU, no preemption) between the two reads.
+		id := platform.ProcessorID()
+		index := platform.CPUIndex()
+		node := -1
+		if index >= 0 {
+			node = k.Topology.NodeOf(index)
+		}
+		got[i] = seen{id: id, again: platform.ProcessorID(), index: index, node: node}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var want []uint64
+	for _, p := range k.ACPI.MADT.EnabledProcessors() {
+		if !slices.Contains(want, uint64(p.APICID)) {
+			want = append(want, uint64(p.APICID))
+		}
+	}
+	if m := k.Cmdline.SMP(); m > 0 && m < len(want) {
+		want = want[:m]
+	}
+	slices.Sort(want)
+	var ids []uint64
+	indexes := make([]int, n)
+	for i := range indexes {
+		indexes[i] = -1
+	}
+	for i, s := range got {
+		ids = append(ids, s.id)
+		if s.again != s.id {
+			t.Errorf("goroutine %d moved from APIC ID %d to %d", i, s.id, s.again)
+		}
+		if s.index < 0 || s.index >= n {
+			t.Errorf("goroutine %d: APIC ID %d has CPU index %d; there are %d CPUs", i, s.id, s.index, n)
+			continue
+		}
+		if prev := indexes[s.index]; prev >= 0 {
+			t.Errorf("goroutines %d and %d both ran on CPU %d", prev, i, s.index)
+		}
+		indexes[s.index] = i
+		c := k.CPUs[s.index]
+		if uint64(c.APICID) != s.id {
+			t.Errorf("CPU %d reports APIC ID %d; Kernel.CPUs[%d] has %d", s.index, s.id, s.index, c.APICID)
+		}
+		wantNode := 0
+		if k.ACPI.SRAT != nil {
+			if d, ok := k.ACPI.SRAT.DomainOfAPIC(uint32(s.id)); ok {
+				wantNode = -1
+				for _, nd := range k.Topology.Nodes() {
+					if nd.Domain == d {
+						wantNode = nd.ID
+					}
+				}
+			}
+		}
+		if s.node != wantNode || c.Node != wantNode {
+			t.Errorf("CPU %d (APIC ID %d): NodeOf says node %d on it, Kernel.CPUs says %d; the SRAT's domain for the ID is node %d", s.index, s.id, s.node, c.Node, wantNode)
+		}
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, want) {
+		t.Errorf("CPUs report APIC IDs %v, want one on each of the MADT's %v", ids, want)
+	}
+	offered, inUse := platform.X2APIC()
+	nodes := make([]int, n)
+	for _, s := range got {
+		if s.index >= 0 && s.index < n {
+			nodes[s.index] = s.node
+		}
+	}
+	t.Logf("%d CPUs, each on itself: APIC IDs %v; nodes by CPU index %v; x2APIC offered %v, in use %v", n, ids, nodes, offered, inUse)
 }
 
 // testTopology checks the topology against itself and the machine: every
