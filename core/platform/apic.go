@@ -32,12 +32,10 @@ var apic struct {
 	offered bool
 }
 
-// probeAPIC reads whether the CPU offers x2APIC and which mode its local
-// APIC is in. CPUID.01H:ECX bit 21; the feature probe of machine.go may
-// fold this in.
+// probeAPIC reads whether the CPU offers x2APIC (the CPUID feature probe)
+// and which mode its local APIC is in.
 func probeAPIC() {
-	_, _, c, _ := cpuid(1, 0)
-	apic.offered = c&cpuidX2APIC != 0
+	apic.offered = Features().X2APIC
 	apic.x2APIC = 0
 	if apic.offered && x2APICMode(rdmsr(msrAPICBase)) {
 		apic.x2APIC = 1

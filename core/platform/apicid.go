@@ -19,9 +19,8 @@ import (
 const MaxCPUs = 1024
 
 // Local APIC facts (Intel SDM Vol. 3A, 11.4.4, 11.12.1, 11.12.5.1, 11.12.9
-// and Table 11-6; CPUID.01H:ECX bit 21 in Vol. 2A, CPUID).
+// and Table 11-6).
 const (
-	cpuidX2APIC     = 1 << 21 // CPUID.01H:ECX: the CPU has an x2APIC
 	msrAPICBase     = 0x1b    // IA32_APIC_BASE
 	apicBaseEnable  = 1 << 11 // EN: the local APIC is enabled
 	apicBaseX2APIC  = 1 << 10 // EXTD: x2APIC mode (with EN)

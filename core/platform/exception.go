@@ -52,7 +52,7 @@ func faultFatal(vector, code, rip, cr2 uint64) {
 	com1String(" cr2 ")
 	com1Hex(cr2)
 	com1String(" apic ")
-	com1Hex(uint64(lapicID()))
+	com1Hex(ProcessorID())
 	com1String("\n")
 	// Not exit: its triple-fault fallback (tamago's amd64.Fault) checks
 	// the stack. Without isa-debug-exit the CPU halts with the report
