@@ -267,3 +267,14 @@ TEXT ·wrmsr(SB),NOSPLIT,$0-16
 	SHRQ	$32, DX
 	WRMSR
 	RET
+
+// func imageBounds() (start, end uint64)
+TEXT ·imageBounds(SB),NOSPLIT,$0-16
+	// The Go linker puts the ELF header page (ELFRESERVE, 4 KiB) right
+	// below the text and maps it with the first PT_LOAD.
+	MOVQ	$runtime·text(SB), AX
+	SUBQ	$0x1000, AX
+	MOVQ	AX, start+0(FP)
+	MOVQ	$runtime·end(SB), AX
+	MOVQ	AX, end+8(FP)
+	RET

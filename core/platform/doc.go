@@ -8,9 +8,13 @@
 //     tables (0-3 GiB cached, 3-4 GiB uncached for MMIO, 4-64 GiB in 1 GiB
 //     pages, cached where RAM; page 0 unmapped), enters long mode.
 //   - early (nosplit Go before the runtime): copies the loader's structures
-//     (BootSnapshot, for core/bootinfo) and sizes the Go heap region,
-//     goos.RamSize, from the memory map: the RAM around goos.RamStart, at
-//     most up to 3 GiB.
+//     (BootSnapshot, for core/bootinfo) and places the Go heap and the boot
+//     stack from the memory map (layout.go): the largest stretch of RAM
+//     above the kernel image (linked at 1 MiB) and below 3 GiB that no boot
+//     module occupies; goos.RamStart is the image's first page, goos.Bloc
+//     the heap's start, goos.RamSize reaches the heap's end, and the boot
+//     stack is at the top. With less than 33 MiB there it prints how much
+//     RAM the kernel needs and exits failing.
 //   - the runtime hooks: Printk (the console SetConsole installed, COM1
 //     before it and once the console's own path faults: see ConsoleSink),
 //     Nanotime (the TSC, calibrated against the PIT at Hwinit1 and, through

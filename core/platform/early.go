@@ -20,13 +20,6 @@ const (
 // small) before the runtime's boot stack exists.
 const earlyStackSize = 16 << 10
 
-// heapCeiling bounds the Go heap region: cpuinit maps 3-4 GiB uncached
-// (MMIO) and the heap must be cacheable RAM.
-const heapCeiling = 3 << 30
-
-// minHeap is the least Go heap region Aero boots with.
-const minHeap = 64 << 20
-
 // mapTop is how far cpuinit and early identity-map physical memory: 1 GiB
 // pages up to 64 GiB (RAM cacheable, the rest uncached).
 const mapTop = 64 << 30
@@ -63,7 +56,10 @@ var snapshot struct {
 var (
 	earlyRAM      [128]hw.Range
 	earlyRAMCount int
-	earlyFailure  string // set when the heap could not be sized
+	// earlyAvoid lists the boot modules, which the heap must not cover;
+	// earlyAvoidCount of them are valid.
+	earlyAvoid      [8]hw.Range
+	earlyAvoidCount int
 	// ebdaSegment is the BIOS data area's word at 0x40E (the EBDA's
 	// segment, where an ACPI RSDP may be), read while page 0 is mapped.
 	ebdaSegment uint16
@@ -136,6 +132,18 @@ func keepString(addr uint64, max uint32) {
 }
 
 //go:nosplit
+func addAvoid(base, size uint64) {
+	if size == 0 {
+		return
+	}
+	if earlyAvoidCount >= len(earlyAvoid) {
+		earlyPanic("more boot modules than early can keep the heap off")
+	}
+	earlyAvoid[earlyAvoidCount] = hw.Range{Base: base, Size: size}
+	earlyAvoidCount++
+}
+
+//go:nosplit
 func addRAM(base, size uint64) {
 	if size == 0 || earlyRAMCount >= len(earlyRAM) {
 		return
@@ -167,7 +175,9 @@ func earlyPVH(info uint64) {
 		list := load64(info + pvhModlist)
 		keep(list, n*pvhModuleSize)
 		for i := uint64(0); i < uint64(n); i++ {
-			keepString(load64(list+i*pvhModuleSize+16), maxCmdline) // module command line
+			m := list + i*pvhModuleSize // {paddr, size, cmdline_paddr, reserved}
+			addAvoid(load64(m), load64(m+8))
+			keepString(load64(m+16), maxCmdline)
 		}
 	}
 	if load32(info+pvhVersion) < 1 {
@@ -190,6 +200,7 @@ func earlyPVH(info uint64) {
 // tags {u32 type, u32 size}; tag 6 is the memory map.
 const (
 	mb2TagEnd    = 0
+	mb2TagModule = 3 // {type, size, mod_start u32, mod_end u32, string}
 	mb2TagMmap   = 6
 	mb2MaxSize   = 64 << 10
 	mb2MmapEntry = 16 // entries start here in the tag
@@ -208,6 +219,12 @@ func earlyMultiboot2(mbi uint64) {
 		if typ == mb2TagEnd || size < 8 || off+uint64(size) > uint64(total) {
 			break
 		}
+		if typ == mb2TagModule && size >= 16 {
+			start, end := load32(mbi+off+8), load32(mbi+off+12)
+			if end > start {
+				addAvoid(uint64(start), uint64(end-start))
+			}
+		}
 		if typ == mb2TagMmap && size >= mb2MmapEntry {
 			esize := uint64(load32(mbi + off + 8))
 			if esize >= 24 {
@@ -222,36 +239,33 @@ func earlyMultiboot2(mbi uint64) {
 	}
 }
 
-// sizeHeap sets RamSize: the Go heap region runs from RamStart to the end of
-// the RAM around it (adjacent RAM ranges joined), at most heapCeiling.
+// sizeHeap places the Go heap and the boot stack (layOutHeap) and sets the
+// runtime's RamStart, RamSize and Bloc, or stops, saying how much RAM the
+// machine would need.
 //
 //go:nosplit
 func sizeHeap() {
-	ramStart := uint64(goos.RamStart)
-	end := ramStart
-	for grew := true; grew; {
-		grew = false
-		for i := 0; i < earlyRAMCount && i < len(earlyRAM); i++ {
-			// No methods here: early may only call nosplit code.
-			base, rend := earlyRAM[i].Base, earlyRAM[i].Base+earlyRAM[i].Size
-			if base <= end && rend > end {
-				end, grew = rend, true
-			}
-		}
+	if earlyRAMCount == 0 {
+		earlyPanic("the boot loader gave no memory map")
 	}
-	if end > heapCeiling {
-		end = heapCeiling
+	start, end := imageBounds()
+	image := hw.Range{Base: start, Size: end - start}
+	l, ok := layOutHeap(earlyRAM[:earlyRAMCount], image, earlyAvoid[:earlyAvoidCount])
+	if !ok {
+		earlyPrint("aero: boot failed: not enough memory: the Go heap needs ")
+		earlyPrintMiB(heapNeed)
+		earlyPrint(" of RAM above the kernel image (which ends at ")
+		earlyPrintMiB(end)
+		earlyPrint("); the memory map's largest stretch there is ")
+		earlyPrintMiB(l.Heap.Size)
+		earlyPrint(": this kernel needs at least ")
+		earlyPrintMiB(l.Need)
+		earlyPrint(" of RAM\n")
+		earlyExit()
 	}
-	switch {
-	case earlyRAMCount == 0:
-		earlyFailure = "the boot loader gave no memory map"
-	case end-ramStart < minHeap:
-		earlyFailure = "not enough RAM above RamStart for the Go heap"
-	default:
-		goos.RamSize = uint(end - ramStart)
-		return
-	}
-	earlyPanic(earlyFailure)
+	goos.RamStart = uint(l.RamStart)
+	goos.RamSize = uint(l.RamSize)
+	goos.Bloc = uintptr(l.Bloc)
 }
 
 // earlyPanic reports on COM1 and stops: through isa-debug-exit when QEMU
@@ -262,8 +276,36 @@ func earlyPanic(msg string) {
 	earlyPrint("aero: boot failed: ")
 	earlyPrint(msg)
 	earlyPrint("\n")
+	earlyExit()
+}
+
+// earlyExit stops the machine with a failing status: isa-debug-exit's
+// value 1 (QEMU exits with status 3), else, without the device, a halt.
+//
+//go:nosplit
+func earlyExit() {
 	outl(debugExitPort, 1)
 	haltForever()
+}
+
+// earlyPrintMiB prints n bytes in MiB, rounded up, with the unit.
+//
+//go:nosplit
+func earlyPrintMiB(n uint64) {
+	var buf [20]byte
+	n = (n + 1<<20 - 1) >> 20
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		if n /= 10; n == 0 || i == 0 {
+			break
+		}
+	}
+	for ; i < len(buf); i++ {
+		printk(buf[i])
+	}
+	earlyPrint(" MiB")
 }
 
 //go:nosplit
@@ -312,3 +354,7 @@ func rdtsc() uint64
 func readCR3() uint64
 func writeCR3(v uint64)
 func haltForever()
+
+// imageBounds returns the kernel image's first byte (its ELF header page,
+// which the first PT_LOAD maps) and the end of its bss.
+func imageBounds() (start, end uint64)
