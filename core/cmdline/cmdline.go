@@ -44,6 +44,11 @@
 //	                  0 exits at once (N >= 0)
 //	crash=panic       panic right after the boot summary: exercises the
 //	                  panic path (stack trace on the console, failing exit)
+//	crash=early       fault (a page fault at address 8) in early boot,
+//	                  before the Go runtime starts: exercises the early
+//	                  fault report (core/platform; one line on COM1,
+//	                  failing exit). Read by the early code from the
+//	                  loader's command line, never seen here when it works
 //
 // Unknown keys are kept as they are, so a hybrid runtime (HRT) can read its
 // own options from the same command line.
@@ -207,8 +212,8 @@ func validate(o Option) error {
 			}
 		}
 	case "crash":
-		if o.Value != "panic" {
-			return bad("the only crash is crash=panic, got %q", o.Value)
+		if o.Value != "panic" && o.Value != "early" {
+			return bad("crash is crash=panic or crash=early, got %q", o.Value)
 		}
 	case "panic":
 		if err := needValue(); err != nil {

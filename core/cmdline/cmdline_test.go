@@ -237,10 +237,12 @@ func TestKnownOptions(t *testing.T) {
 }
 
 func TestCrashOption(t *testing.T) {
-	if _, err := ParseString("crash=panic"); err != nil {
-		t.Fatal(err)
+	for _, good := range []string{"crash=panic", "crash=early"} {
+		if _, err := ParseString(good); err != nil {
+			t.Errorf("%q: %v", good, err)
+		}
 	}
-	for _, bad := range []string{"crash", "crash=oops"} {
+	for _, bad := range []string{"crash", "crash=oops", "crash=Early"} {
 		if _, err := ParseString(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

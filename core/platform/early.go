@@ -60,6 +60,9 @@ var (
 	// earlyAvoidCount of them are valid.
 	earlyAvoid      [8]hw.Range
 	earlyAvoidCount int
+	// The loader's command line in memory, for early's own options.
+	earlyCmdlineAddr uint64
+	earlyCmdlineLen  int
 	// ebdaSegment is the BIOS data area's word at 0x40E (the EBDA's
 	// segment, where an ACPI RSDP may be), read while page 0 is mapped.
 	ebdaSegment uint16
@@ -72,6 +75,7 @@ var (
 //
 //go:nosplit
 func early() {
+	installEarlyIDT()
 	ebdaSegment = *(*uint16)(unsafe.Pointer(uintptr(0x40e)))
 	switch {
 	case bootMagic == multiboot2Magic:
@@ -81,6 +85,9 @@ func early() {
 	}
 	sizeHeap()
 	finishPaging()
+	if hasWord(earlyCmdline(), EarlyCrashOption) {
+		earlyCrash()
+	}
 }
 
 //go:nosplit
@@ -114,12 +121,12 @@ func keep(addr uint64, n uint32) {
 }
 
 // keepString copies a NUL-terminated string (with its NUL) of at most max
-// bytes.
+// bytes and returns how many it copied.
 //
 //go:nosplit
-func keepString(addr uint64, max uint32) {
+func keepString(addr uint64, max uint32) uint32 {
 	if addr == 0 {
-		return
+		return 0
 	}
 	n := uint32(0)
 	for n < max && *(*byte)(unsafe.Pointer(uintptr(addr + uint64(n)))) != 0 {
@@ -129,6 +136,7 @@ func keepString(addr uint64, max uint32) {
 		n++ // the NUL
 	}
 	keep(addr, n)
+	return n
 }
 
 //go:nosplit
@@ -170,7 +178,8 @@ const (
 //go:nosplit
 func earlyPVH(info uint64) {
 	keep(info, pvhInfoSize)
-	keepString(load64(info+pvhCmdline), maxCmdline)
+	earlyCmdlineAddr = load64(info + pvhCmdline)
+	earlyCmdlineLen = int(keepString(earlyCmdlineAddr, maxCmdline))
 	if n := load32(info + pvhNrModules); n > 0 && n <= 64 {
 		list := load64(info + pvhModlist)
 		keep(list, n*pvhModuleSize)
@@ -199,11 +208,12 @@ func earlyPVH(info uint64) {
 // Multiboot2 information: u32 total_size, u32 reserved, then 8-aligned
 // tags {u32 type, u32 size}; tag 6 is the memory map.
 const (
-	mb2TagEnd    = 0
-	mb2TagModule = 3 // {type, size, mod_start u32, mod_end u32, string}
-	mb2TagMmap   = 6
-	mb2MaxSize   = 64 << 10
-	mb2MmapEntry = 16 // entries start here in the tag
+	mb2TagEnd     = 0
+	mb2TagCmdline = 1 // {type, size, string}
+	mb2TagModule  = 3 // {type, size, mod_start u32, mod_end u32, string}
+	mb2TagMmap    = 6
+	mb2MaxSize    = 64 << 10
+	mb2MmapEntry  = 16 // entries start here in the tag
 )
 
 //go:nosplit
@@ -218,6 +228,9 @@ func earlyMultiboot2(mbi uint64) {
 		typ, size := load32(mbi+off), load32(mbi+off+4)
 		if typ == mb2TagEnd || size < 8 || off+uint64(size) > uint64(total) {
 			break
+		}
+		if typ == mb2TagCmdline && size > 8 {
+			earlyCmdlineAddr, earlyCmdlineLen = mbi+off+8, int(size-8)
 		}
 		if typ == mb2TagModule && size >= 16 {
 			start, end := load32(mbi+off+8), load32(mbi+off+12)
@@ -293,16 +306,8 @@ func earlyExit() {
 //go:nosplit
 func earlyPrintMiB(n uint64) {
 	var buf [20]byte
-	n = (n + 1<<20 - 1) >> 20
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		if n /= 10; n == 0 || i == 0 {
-			break
-		}
-	}
-	for ; i < len(buf); i++ {
+	k := appendDecimal(buf[:], 0, (n+1<<20-1)>>20)
+	for i := 0; i < k; i++ {
 		printk(buf[i])
 	}
 	earlyPrint(" MiB")

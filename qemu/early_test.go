@@ -1,0 +1,100 @@
+package qemu_test
+
+import (
+	"debug/elf"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aerokernel/aero/qemu"
+	"github.com/aerokernel/aero/qemu/qemutest"
+)
+
+// Early boot (core/platform: cpuinit, early): the memory check and faults
+// before the Go runtime is up. The kernel is configs/ktest as the boot
+// tests build it (qemutest.BuildConfig, shared with them). Small memory
+// that boots is in boot_test.go's bootCases: pc-128M (QEMU's default
+// machine and memory) and q35-smp2-256M; the kernel is linked at 1 MiB and
+// early places the Go heap from the memory map, so both reach the summary
+// and pass the in-kernel tests.
+//
+// These runs use qemu.Options' CPU for TCG, -cpu max: QEMU's default CPU
+// (qemu64) has no RDRAND, which tamago's entropy source executes
+// unconditionally; booting the default CPU needs the RDRAND fallback that
+// is being built separately (issue 8).
+
+// TestBootTooLittleMemory: with less RAM than the kernel needs, early says
+// how much it needs on COM1 and exits failing, instead of hanging.
+func TestBootTooLittleMemory(t *testing.T) {
+	elf := ktestKernel(t, false)
+	vm := qemutest.Boot(t, qemu.Options{Memory: "48M", Kernel: elf})
+	_, m := vm.Expect(`^aero: boot failed: not enough memory: the Go heap needs (\d+) MiB .* largest stretch there is (\d+) MiB: this kernel needs at least (\d+) MiB of RAM$`, bootTimeout)
+	heap, have, need := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3])
+	if have >= heap || need <= 48 || need < heap {
+		t.Errorf("with 48 MiB: the heap needs %d MiB, has %d, the kernel %d MiB: not a shortage", heap, have, need)
+	}
+	if code := vm.WaitExit(bootTimeout); code != 1 {
+		t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
+	}
+}
+
+// TestBootEarlyFault: crash=early makes early fault on purpose (a read of
+// address 8, in the unmapped page 0) before the Go runtime is up; the early
+// IDT's handler prints one line with the vector, RIP, error code, CR2 and
+// APIC ID, and the machine exits failing instead of triple-faulting.
+func TestBootEarlyFault(t *testing.T) {
+	path := ktestKernel(t, false)
+	crash := symbolRange(t, path, "github.com/aerokernel/aero/core/platform.earlyCrash.abi0")
+	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "256M", Kernel: path, Append: "loglevel=info crash=early"})
+	_, m := vm.Expect(regexp.MustCompile(`^aero: fault before the Go runtime: vector=(\d+) \((\S+)\) rip=0x([0-9a-f]+) error=0x([0-9a-f]+) cr2=0x([0-9a-f]+) apic=(\d+)$`), bootTimeout)
+	if m[1] != "14" || m[2] != "#PF" {
+		t.Errorf("vector %s (%s), want 14 (#PF)", m[1], m[2])
+	}
+	if rip, _ := strconv.ParseUint(m[3], 16, 64); rip < crash[0] || rip >= crash[1] {
+		t.Errorf("rip %#x, want inside earlyCrash [%#x, %#x)", rip, crash[0], crash[1])
+	}
+	// A supervisor read of a not-present page: error code 0 (SDM Vol. 3A,
+	// 4.7); CR2 the address read; the boot CPU is APIC ID 0.
+	if m[4] != "0" || m[5] != "8" || m[6] != "0" {
+		t.Errorf("error=0x%s cr2=0x%s apic=%s, want error=0x0 cr2=0x8 apic=0", m[4], m[5], m[6])
+	}
+	if code := vm.WaitExit(bootTimeout); code != 1 {
+		t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
+	}
+	for _, l := range vm.Lines() {
+		if strings.HasPrefix(l.Text, "aero: boot ") || strings.HasPrefix(l.Text, "aero: Aero ") {
+			t.Errorf("the kernel booted past the fault: %q", l.Text)
+		}
+	}
+}
+
+// symbolRange returns [start, end) of the named function in the ELF.
+func symbolRange(t *testing.T, path, name string) [2]uint64 {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == name && s.Size > 0 {
+			return [2]uint64{s.Value, s.Value + s.Size}
+		}
+	}
+	t.Fatalf("%s: no symbol %s", path, name)
+	return [2]uint64{}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
