@@ -98,3 +98,22 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestBootMissingCPUFeature: on a CPU without a feature Aero needs, cpuinit
+// names it on COM1 before it enters long mode and exits failing. Each QEMU
+// -cpu max with one feature taken away (a second -cpu overrides the first).
+func TestBootMissingCPUFeature(t *testing.T) {
+	elf := ktestKernel(t, false)
+	for _, c := range []struct{ cpu, name string }{
+		{"max,lm=off", "long mode (LM)"},
+		{"max,sse2=off", "SSE2"},
+	} {
+		t.Run(c.cpu, func(t *testing.T) {
+			vm := qemutest.Boot(t, qemu.Options{Memory: "256M", Kernel: elf, Extra: []string{"-cpu", c.cpu}})
+			vm.Expect(`^aero: boot failed: the CPU lacks `+regexp.QuoteMeta(c.name)+`, which Aero needs$`, bootTimeout)
+			if code := vm.WaitExit(bootTimeout); code != 1 {
+				t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
+			}
+		})
+	}
+}

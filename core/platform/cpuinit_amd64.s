@@ -62,6 +62,9 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	ADDL	$const_earlyStackSize, AX
 	MOVL	AX, SP
 
+	// The CPU features Aero needs, before using any (cpucheck.go).
+	CALL	checkCPU<>(SB)
+
 	// DI = pageTables rounded up to 64 KiB. Why 64 KiB: tamago's AP
 	// trampoline uses CR3 as its real-mode stack pointer, so the low 16
 	// bits of CR3 decide where its two pushes land (SS base 0xf + SP - 4);
@@ -149,6 +152,118 @@ pt_loop:
 	PUSHQ	$0x08
 	PUSHQ	AX
 	BYTE	$0xcb		// RETF (32-bit operand size)
+
+// checkCPU, in 32-bit mode, checks each feature of cpuCheck with CPUID and
+// on the first one missing prints its name on COM1 and exits failing. It
+// keeps SI and BP (the boot protocol's registers).
+TEXT checkCPU<>(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	SI			// PUSHL in 32-bit mode, as all below
+	PUSHQ	BP
+	CALL	herePC<>(SB)
+	LEAL	·cpuCheck(SB), BX
+	ADDL	$6, AX
+	ADDL	BX, AX
+	MOVL	AX, BP			// BP = &cpuCheck
+
+	// CPUID exists when EFLAGS.ID (bit 21) can be changed (SDM Vol. 1,
+	// 19.1).
+	PUSHFQ
+	POPQ	AX
+	MOVL	AX, CX
+	XORL	$(1<<21), AX
+	PUSHQ	AX
+	POPFQ
+	PUSHFQ
+	POPQ	AX
+	PUSHQ	CX
+	POPFQ
+	XORL	CX, AX
+	TESTL	$(1<<21), AX
+	JNZ	have_cpuid
+	LEAL	cpuCheckTable_cpuid(BP), DI
+	JMP	lacking
+
+have_cpuid:
+	LEAL	cpuCheckTable_features(BP), DI
+	MOVL	cpuCheckTable_count(BP), SI
+check_loop:
+	TESTL	SI, SI
+	JZ	check_done
+	// The leaf must exist: CPUID(leaf's range base).EAX >= leaf.
+	MOVL	cpuFeature_leaf(DI), AX
+	ANDL	$0x80000000, AX
+	CPUID
+	CMPL	AX, cpuFeature_leaf(DI)
+	JCS	missing
+	MOVL	cpuFeature_leaf(DI), AX
+	XORL	CX, CX
+	CPUID
+	CMPL	cpuFeature_reg(DI), $const_cpuidECX
+	JNE	2(PC)
+	MOVL	CX, DX
+	MOVL	cpuFeature_bit(DI), CX
+	SHRL	CX, DX
+	TESTL	$1, DX
+	JZ	missing
+	ADDL	$cpuFeature__size, DI
+	DECL	SI
+	JMP	check_loop
+missing:
+	LEAL	cpuFeature_name(DI), DI
+lacking:
+	// DI = the missing feature's name (a Go string: pointer, length; the
+	// image lies below 4 GiB, so the pointer's low half is the address).
+	LEAL	cpuCheckTable_lacks(BP), SI
+	CALL	print32<>(SB)
+	MOVL	DI, SI
+	CALL	print32<>(SB)
+	LEAL	cpuCheckTable_needs(BP), SI
+	CALL	print32<>(SB)
+	MOVL	$1, AX			// isa-debug-exit: failure (see earlyExit)
+	MOVL	$const_debugExitPort, DX
+	OUTL
+check_halt:
+	CLI
+	HLT
+	JMP	check_halt
+check_done:
+	POPQ	BP
+	POPQ	SI
+	RET
+
+// print32, in 32-bit mode, writes the Go string whose header SI points at
+// to COM1 (polled, as COM1Write; "\n" becomes "\r\n").
+TEXT print32<>(SB),NOSPLIT|NOFRAME,$0
+	MOVL	8(SI), CX
+	MOVL	0(SI), SI
+print32_loop:
+	TESTL	CX, CX
+	JZ	print32_done
+	MOVB	(SI), BX
+	CMPB	BX, $0x0a
+	JNE	print32_byte
+	MOVB	$0x0d, BX
+	CALL	put32<>(SB)
+	MOVB	$0x0a, BX
+print32_byte:
+	CALL	put32<>(SB)
+	INCL	SI
+	DECL	CX
+	JMP	print32_loop
+print32_done:
+	RET
+
+// put32 writes BL to COM1 once its transmitter is empty (16550: LSR bit 5).
+TEXT put32<>(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$const_com1LSR, DX
+put32_wait:
+	INB
+	TESTB	$const_lsrTHRE, AX
+	JZ	put32_wait
+	MOVL	$const_com1THR, DX
+	MOVL	BX, AX
+	OUTB
+	RET
 
 // herePC returns in AX the address of the instruction after the CALL.
 TEXT herePC<>(SB),NOSPLIT|NOFRAME,$0
