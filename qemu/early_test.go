@@ -40,32 +40,43 @@ func TestBootTooLittleMemory(t *testing.T) {
 }
 
 // TestBootEarlyFault: crash=early makes early fault on purpose (a read of
-// address 8, in the unmapped page 0) before the Go runtime is up; the early
-// IDT's handler prints one line with the vector, RIP, error code, CR2 and
-// APIC ID, and the machine exits failing instead of triple-faulting.
+// address 8, in the unmapped page 0) on the boot CPU before the Go runtime
+// is up, crash=ap every AP as it starts, before it runs Go; the early IDT's
+// handler prints one line with the vector, RIP, error code, CR2 and APIC
+// ID, and the machine exits failing instead of triple-faulting.
 func TestBootEarlyFault(t *testing.T) {
 	path := ktestKernel(t, false)
 	crash := symbolRange(t, path, "github.com/aerokernel/aero/core/platform.earlyCrash.abi0")
-	vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "256M", Kernel: path, Append: "loglevel=info crash=early"})
-	_, m := vm.Expect(regexp.MustCompile(`^aero: fault before the Go runtime: vector=(\d+) \((\S+)\) rip=0x([0-9a-f]+) error=0x([0-9a-f]+) cr2=0x([0-9a-f]+) apic=(\d+)$`), bootTimeout)
-	if m[1] != "14" || m[2] != "#PF" {
-		t.Errorf("vector %s (%s), want 14 (#PF)", m[1], m[2])
-	}
-	if rip, _ := strconv.ParseUint(m[3], 16, 64); rip < crash[0] || rip >= crash[1] {
-		t.Errorf("rip %#x, want inside earlyCrash [%#x, %#x)", rip, crash[0], crash[1])
-	}
-	// A supervisor read of a not-present page: error code 0 (SDM Vol. 3A,
-	// 4.7); CR2 the address read; the boot CPU is APIC ID 0.
-	if m[4] != "0" || m[5] != "8" || m[6] != "0" {
-		t.Errorf("error=0x%s cr2=0x%s apic=%s, want error=0x0 cr2=0x8 apic=0", m[4], m[5], m[6])
-	}
-	if code := vm.WaitExit(bootTimeout); code != 1 {
-		t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
-	}
-	for _, l := range vm.Lines() {
-		if strings.HasPrefix(l.Text, "aero: boot ") || strings.HasPrefix(l.Text, "aero: Aero ") {
-			t.Errorf("the kernel booted past the fault: %q", l.Text)
-		}
+	for _, c := range []struct {
+		crash string
+		apic  string // the CPU that reports
+	}{
+		{"early", "0"},
+		{"ap", "1"}, // APs start before the banner and summary print
+	} {
+		t.Run(c.crash, func(t *testing.T) {
+			vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "256M", Kernel: path, Append: "loglevel=info crash=" + c.crash})
+			_, m := vm.Expect(regexp.MustCompile(`^aero: fault before the Go runtime: vector=(\d+) \((\S+)\) rip=0x([0-9a-f]+) error=0x([0-9a-f]+) cr2=0x([0-9a-f]+) apic=(\d+)$`), bootTimeout)
+			if m[1] != "14" || m[2] != "#PF" {
+				t.Errorf("vector %s (%s), want 14 (#PF)", m[1], m[2])
+			}
+			if rip, _ := strconv.ParseUint(m[3], 16, 64); rip < crash[0] || rip >= crash[1] {
+				t.Errorf("rip %#x, want inside earlyCrash [%#x, %#x)", rip, crash[0], crash[1])
+			}
+			// A supervisor read of a not-present page: error code 0 (SDM
+			// Vol. 3A, 4.7); CR2 the address read.
+			if m[4] != "0" || m[5] != "8" || m[6] != c.apic {
+				t.Errorf("error=0x%s cr2=0x%s apic=%s, want error=0x0 cr2=0x8 apic=%s", m[4], m[5], m[6], c.apic)
+			}
+			if code := vm.WaitExit(bootTimeout); code != 1 {
+				t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
+			}
+			for _, l := range vm.Lines() {
+				if strings.HasPrefix(l.Text, "aero: boot ") || strings.HasPrefix(l.Text, "aero: Aero ") {
+					t.Errorf("the kernel booted past the fault: %q", l.Text)
+				}
+			}
+		})
 	}
 }
 

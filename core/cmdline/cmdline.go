@@ -49,6 +49,8 @@
 //	                  fault report (core/platform; one line on COM1,
 //	                  failing exit). Read by the early code from the
 //	                  loader's command line, never seen here when it works
+//	crash=ap          fault the same way on every AP as it starts, before it
+//	                  runs Go: the report names the AP's APIC ID
 //
 // Unknown keys are kept as they are, so a hybrid runtime (HRT) can read its
 // own options from the same command line.
@@ -212,8 +214,8 @@ func validate(o Option) error {
 			}
 		}
 	case "crash":
-		if o.Value != "panic" && o.Value != "early" {
-			return bad("crash is crash=panic or crash=early, got %q", o.Value)
+		if o.Value != "panic" && o.Value != "early" && o.Value != "ap" {
+			return bad("crash is crash=panic, crash=early or crash=ap, got %q", o.Value)
 		}
 	case "panic":
 		if err := needValue(); err != nil {

@@ -237,7 +237,7 @@ func TestKnownOptions(t *testing.T) {
 }
 
 func TestCrashOption(t *testing.T) {
-	for _, good := range []string{"crash=panic", "crash=early"} {
+	for _, good := range []string{"crash=panic", "crash=early", "crash=ap"} {
 		if _, err := ParseString(good); err != nil {
 			t.Errorf("%q: %v", good, err)
 		}

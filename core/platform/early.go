@@ -88,6 +88,9 @@ func early() {
 	if hasWord(earlyCmdline(), EarlyCrashOption) {
 		earlyCrash()
 	}
+	if hasWord(earlyCmdline(), APCrashOption) {
+		apCrash = 1
+	}
 }
 
 //go:nosplit

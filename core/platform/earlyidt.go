@@ -2,7 +2,11 @@
 
 package platform
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/usbarmory/tamago/amd64"
+)
 
 // The early IDT (see fault.go): 32 interrupt gates, to the handlers in
 // fault_amd64.s.
@@ -16,6 +20,14 @@ var (
 )
 
 const faultStackSize = 8 << 10
+
+// lapicSVR is the local APIC's spurious-interrupt vector register, which
+// apEarlyStart writes (Intel SDM Vol. 3A, 11.9).
+const lapicSVR = amd64.LAPIC_SVR
+
+// apCrash, set by early from crash=ap, makes every AP fault on purpose in
+// apEarlyStart, before it runs Go.
+var apCrash uint32
 
 // installEarlyIDT fills the early IDT and loads it on the calling CPU.
 //
@@ -66,3 +78,7 @@ func earlyCmdline() []byte {
 func earlyVectorsPC() uintptr
 func lidt(idtr *[10]byte)
 func earlyCrash()
+
+// apEarlyStartPC returns the address of apEarlyStart (apstart_amd64.s), an
+// AP's first long-mode code, which StartCPUs gives the trampoline.
+func apEarlyStartPC() uintptr

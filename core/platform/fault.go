@@ -21,6 +21,10 @@ const FaultPrefix = "aero: fault before the Go runtime: "
 // the report: crash=early (see core/cmdline).
 const EarlyCrashOption = "crash=early"
 
+// APCrashOption makes every AP fault on purpose (a page fault at address
+// 8) in apEarlyStart, before it runs Go: crash=ap.
+const APCrashOption = "crash=ap"
+
 // faultErrorCodeVectors has bit v set for the vectors whose exceptions
 // push an error code (Intel SDM Vol. 3A, 6.15; AMD APM Vol. 2, 8.2): #DF,
 // #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX.
