@@ -12,7 +12,7 @@
 // (fault.go) instead of reaching tamago's handlers, which need a g. The
 // hand-over: the BSP's IDT (tamago's idtptr) is loaded right before the
 // task runs with interrupts on.
-TEXT apEarlyStart<>(SB),NOSPLIT|NOFRAME,$0
+TEXT ·apEarlyStart(SB),NOSPLIT|NOFRAME,$0
 	CALL	sse_enable(SB)
 	MOVQ	$github·com∕usbarmory∕tamago∕amd64·gdtptr(SB), AX
 	LGDT	(AX)
@@ -64,9 +64,3 @@ wait:
 	STI
 	CALL	R12
 	JMP	wait
-
-// func apEarlyStartPC() uintptr
-TEXT ·apEarlyStartPC(SB),NOSPLIT,$0-8
-	MOVQ	$apEarlyStart<>(SB), AX
-	MOVQ	AX, ret+0(FP)
-	RET

@@ -33,7 +33,8 @@ var apCrash uint32
 //
 //go:nosplit
 func installEarlyIDT() {
-	base := uint64(earlyVectorsPC())
+	vectors, _ := earlyPCs()
+	base := uint64(vectors)
 	for v := range earlyIDT {
 		h := base + uint64(v)*5
 		// A 64-bit interrupt gate (SDM Vol. 3A, 6.14.1, Figure 6-8):
@@ -75,10 +76,10 @@ func earlyCmdline() []byte {
 }
 
 // defined in fault_amd64.s
-func earlyVectorsPC() uintptr
 func lidt(idtr *[10]byte)
 func earlyCrash()
 
-// apEarlyStartPC returns the address of apEarlyStart (apstart_amd64.s), an
-// AP's first long-mode code, which StartCPUs gives the trampoline.
-func apEarlyStartPC() uintptr
+// earlyPCs returns the addresses of earlyVectors, the early IDT's
+// handlers, and apEarlyStart (apstart_amd64.s), an AP's first long-mode
+// code, which StartCPUs gives the trampoline.
+func earlyPCs() (vectors, apStart uintptr)

@@ -129,10 +129,12 @@ stop:
 	HLT
 	JMP	stop
 
-// func earlyVectorsPC() uintptr
-TEXT ·earlyVectorsPC(SB),NOSPLIT,$0-8
+// func earlyPCs() (vectors, apStart uintptr)
+TEXT ·earlyPCs(SB),NOSPLIT,$0-16
 	MOVQ	$earlyVectors<>(SB), AX
-	MOVQ	AX, ret+0(FP)
+	MOVQ	AX, vectors+0(FP)
+	MOVQ	$·apEarlyStart(SB), AX
+	MOVQ	AX, apStart+8(FP)
 	RET
 
 // func lidt(idtr *[10]byte)

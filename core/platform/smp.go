@@ -103,7 +103,8 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	apinitReloc(apinitAddress, apstartAddress)
 	// The trampoline's long-mode part: Aero's, on the early IDT until the
 	// AP runs Go (apstart_amd64.s), not tamago's apstart.
-	*mem64(apstartAddress) = uint64(apEarlyStartPC())
+	_, apStart := earlyPCs()
+	*mem64(apstartAddress) = uint64(apStart)
 	*mem64(gdtAddress + 0x00) = 0
 	*mem64(gdtAddress + 0x08) = 0x00209a00000fffff // code, limit set for real mode
 	*mem64(gdtAddress + 0x10) = 0x00009200000fffff // data
