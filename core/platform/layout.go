@@ -24,9 +24,10 @@ const lowMemoryEnd = 1 << 20
 // pageSize is the granule the heap's bounds are rounded to.
 const pageSize = 4 << 10
 
-// minHeap is the least Go heap Aero boots with: measured, the ktest kernel
-// at -smp 8 runs its tests in less (see README, "Memory"); below it early
-// stops with a message saying how much RAM is needed.
+// minHeap is the least Go heap Aero boots with: measured, configs/ktest at
+// -smp 8 runs its in-kernel tests with it (-m 71M on q35; README, "Memory,
+// CPUs and early boot"); with less, early stops and says how much RAM the
+// kernel needs.
 const minHeap = 32 << 20
 
 // bootStackReserve is what the boot stack takes at the top of the heap

@@ -17,10 +17,12 @@ import (
 
 // The application processors (APs) start in real mode in tamago's AP
 // trampoline (amd64/smp.s), which Aero reuses: it is copied to
-// apinitAddress, switches to long mode on the BSP's page tables, loads the
-// BSP's GDT and IDT, counts itself in at taskAddress and halts until an NMI
-// says that a task (stack, g, entry) waits at taskAddress. These addresses
-// and the task layout are the trampoline's.
+// apinitAddress and switches to long mode on the BSP's page tables; then
+// Aero's apEarlyStart (apstart_amd64.s, in place of tamago's apstart) loads
+// the BSP's GDT and the early IDT, counts itself in at taskAddress and
+// halts until an NMI says that a task (stack, g, entry) waits at
+// taskAddress, and loads the runtime's IDT before it runs it. These
+// addresses and the task layout are the trampoline's.
 const (
 	apinitAddress  = 0x4000
 	apstartAddress = 0x5000
