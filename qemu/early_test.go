@@ -2,6 +2,8 @@ package qemu_test
 
 import (
 	"debug/elf"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -126,5 +128,27 @@ func TestBootMissingCPUFeature(t *testing.T) {
 				t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
 			}
 		})
+	}
+}
+
+// TestBootModuleOffHeap: a boot module (an initrd, which QEMU's PVH loader
+// puts at the top of RAM below 4 GiB) stays out of the Go heap's region:
+// with 8 MiB of it in 128 MiB, the region (the heap= field, image
+// included) ends below the module.
+func TestBootModuleOffHeap(t *testing.T) {
+	elf := ktestKernel(t, false)
+	initrd := filepath.Join(t.TempDir(), "initrd")
+	if err := os.WriteFile(initrd, make([]byte, 8<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vm := qemutest.Boot(t, qemu.Options{Memory: "128M", Kernel: elf, Initrd: initrd}).FailOnPanic()
+	s := vm.ExpectSummary(bootTimeout)
+	// RAM runs to 128 MiB less the firmware's; the heap region starts at
+	// 1 MiB and must stop below the module's 8 MiB.
+	if max := 128 - 1 - 8; s.Boot.HeapMiB > max {
+		t.Errorf("heap=%d MiB with an 8 MiB module at the top of 128 MiB: want at most %d", s.Boot.HeapMiB, max)
+	}
+	if s.Boot.HeapMiB < 60 {
+		t.Errorf("heap=%d MiB: the heap left far more room than the module takes", s.Boot.HeapMiB)
 	}
 }

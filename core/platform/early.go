@@ -57,8 +57,9 @@ var (
 	earlyRAM      [128]hw.Range
 	earlyRAMCount int
 	// earlyAvoid lists the boot modules, which the heap must not cover;
-	// earlyAvoidCount of them are valid.
-	earlyAvoid      [8]hw.Range
+	// earlyAvoidCount of them are valid. As many as early reads (64, as
+	// bootinfo.MaxModules).
+	earlyAvoid      [64]hw.Range
 	earlyAvoidCount int
 	// The loader's command line in memory, for early's own options.
 	earlyCmdlineAddr uint64
