@@ -9,9 +9,9 @@ package platform
 // needs" on COM1 and exits failing. Optional features (RDRAND and the
 // like) are probed later, in Go, where they are used.
 //
-// Not checked: 1 GiB pages (CPUID 0x80000001 EDX bit 26), which cpuinit's
-// page tables use; QEMU's TCG accepts them whatever the CPU model says, and
-// the CPU models Aero must boot on (qemu64, Nehalem) do not list them.
+// Not needed: 1 GiB pages (CPUID 0x80000001 EDX bit 26). cpuinit maps the
+// first 4 GiB in 2 MiB pages, and finishPaging uses 1 GiB pages above only
+// where CPUID offers them (QEMU's qemu64 and Nehalem do not).
 
 // cpuFeature is one CPUID bit: leaf's register (cpuidECX or cpuidEDX).
 type cpuFeature struct {

@@ -34,12 +34,16 @@
 #define EFER_LME (1<<8)
 #define MSR_FS_BASE 0xc0000100
 
-// The four tables (PML4, PDPT, PD for the first GiB, PT for its first 2 MiB)
-// live in pageTables, 64 KiB aligned inside it (see below).
+// The seven tables (PML4, PDPT, PD for the first GiB, PT for its first
+// 2 MiB, PDs for 1-4 GiB) live in pageTables, 64 KiB aligned inside it (see
+// below). 2 MiB pages everywhere below 4 GiB: 1 GiB pages are a feature
+// (CPUID 0x80000001 EDX bit 26) that not every CPU has.
 #define PML4_OFF 0x0000
 #define PDPT_OFF 0x1000
 #define PD_OFF   0x2000
 #define PT_OFF   0x3000
+#define PD1_OFF  0x4000
+#define TABLES_SIZE 0x7000
 
 TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	CLI
@@ -79,23 +83,38 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	MOVL	AX, DI
 	MOVL	AX, BX		// BX = table base from here on
 
-	// Zero the four tables.
+	// Zero the tables.
 	XORL	AX, AX
-	MOVL	$0x4000, CX
+	MOVL	$TABLES_SIZE, CX
 	REP;	STOSB
 
 	// PML4[0] -> PDPT
 	LEAL	(PDPT_OFF|PTE_RW|PTE_P)(BX), AX
 	MOVL	AX, PML4_OFF(BX)
 
-	// PDPT[0] -> PD (first GiB in 2 MiB pages); 1-3 GiB cacheable 1 GiB
-	// pages; 3-4 GiB uncacheable (PCI MMIO, LAPIC, IOAPIC, HPET). early
-	// maps what lies above 4 GiB.
+	// PDPT[0] -> PD (first GiB); PDPT[1..3] -> the three PDs after PT,
+	// 1-3 GiB cacheable and 3-4 GiB uncacheable (PCI MMIO, LAPIC, IOAPIC,
+	// HPET), all in 2 MiB pages. early maps what lies above 4 GiB.
 	LEAL	(PD_OFF|PTE_RW|PTE_P)(BX), AX
 	MOVL	AX, (PDPT_OFF+0*8)(BX)
-	MOVL	$(1<<30|PTE_PS|PTE_RW|PTE_P), (PDPT_OFF+1*8)(BX)
-	MOVL	$(2<<30|PTE_PS|PTE_RW|PTE_P), (PDPT_OFF+2*8)(BX)
-	MOVL	$(3<<30|PTE_PS|PTE_PCD|PTE_RW|PTE_P), (PDPT_OFF+3*8)(BX)
+	LEAL	(PD1_OFF|PTE_RW|PTE_P)(BX), AX
+	MOVL	AX, (PDPT_OFF+1*8)(BX)
+	ADDL	$0x1000, AX
+	MOVL	AX, (PDPT_OFF+2*8)(BX)
+	ADDL	$0x1000, AX
+	MOVL	AX, (PDPT_OFF+3*8)(BX)
+	LEAL	PD1_OFF(BX), DI
+	MOVL	$(1<<30), AX
+pd_high_loop:
+	MOVL	AX, CX
+	ORL	$(PTE_PS|PTE_RW|PTE_P), CX
+	CMPL	AX, $(3<<30)
+	JCS	2(PC)
+	ORL	$PTE_PCD, CX
+	MOVL	CX, (DI)
+	ADDL	$8, DI
+	ADDL	$(2<<20), AX
+	JNZ	pd_high_loop		// until AX wraps to 0: 4 GiB
 
 	// PD[0] -> PT; PD[1..511]: 2 MiB pages.
 	LEAL	(PT_OFF|PTE_RW|PTE_P)(BX), AX

@@ -7,8 +7,9 @@
 //     32-bit mode; keeps EAX/EBX, masks the 8259 PICs, checks with CPUID
 //     the features Aero needs (cpucheck.go; a missing one is named on COM1,
 //     with a failing exit), builds identity page tables (0-3 GiB cached,
-//     3-4 GiB uncached for MMIO, 4-64 GiB in 1 GiB pages, cached where RAM;
-//     page 0 unmapped), enters long mode.
+//     3-4 GiB uncached for MMIO, in 2 MiB pages; 4-64 GiB, cached where
+//     RAM, in 1 GiB pages where the CPU has them, else 2 MiB; page 0
+//     unmapped), enters long mode.
 //   - the early IDT (fault.go, earlyidt.go, fault_amd64.s): from early's
 //     first instruction on the boot CPU, and on each AP from its long-mode
 //     entry (apEarlyStart, which replaces tamago's apstart in the

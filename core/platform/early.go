@@ -30,8 +30,12 @@ var (
 	bootInfoAddr uint32
 
 	earlyStack [earlyStackSize]byte
-	// Four 4 KiB page tables plus room to align them to 64 KiB.
-	pageTables [4*4096 + 64<<10]byte
+	// Seven 4 KiB page tables (cpuinit_amd64.s) plus room to align them
+	// to 64 KiB.
+	pageTables [7*4096 + 64<<10]byte
+	// highPDs are page directories for 4 GiB-mapTop in 2 MiB pages, for
+	// CPUs without 1 GiB pages, plus room to align them to 4 KiB.
+	highPDs [(mapTop>>30-4)*512 + 512]uint64
 	// earlyTLS is what -8(FS) points at while early runs: g == nil.
 	earlyTLS [2]uint64
 )
@@ -324,24 +328,48 @@ func earlyPrint(s string) {
 	}
 }
 
-// finishPaging unmaps page 0 and fills PDPT entries 4..63 (4-64 GiB) with
-// 1 GiB pages: cacheable where the memory map has RAM, uncached otherwise
-// (64-bit PCI windows). Offsets as in cpuinit_amd64.s.
+// finishPaging unmaps page 0 and maps 4-64 GiB: cacheable where the
+// memory map has RAM, uncached otherwise (64-bit PCI windows), by 1 GiB
+// where the CPU has 1 GiB pages, else by 2 MiB through highPDs, with the
+// same attributes per GiB. Offsets as in cpuinit_amd64.s.
 //
 //go:nosplit
 func finishPaging() {
+	const ps, rw, p, pcd = 1 << 7, 1 << 1, 1 << 0, 1 << 4 // SDM Vol. 3A, 4.5
 	tables := readCR3() &^ 0xfff
 	*(*uint64)(unsafe.Pointer(uintptr(tables + 0x3000))) = 0 // PT[0]
 	pdpt := tables + 0x1000
+	gigPages := hasGigPages()
+	pds := (uint64(uintptr(unsafe.Pointer(&highPDs))) + 0xfff) &^ 0xfff
 	for slot := uint64(4); slot < mapTop>>30; slot++ {
 		base := slot << 30
-		entry := base | 1<<7 | 1<<1 | 1<<0 // PS, RW, P
+		flags := uint64(rw | p)
 		if !overlapsRAM(base, base+1<<30) {
-			entry |= 1 << 4 // PCD
+			flags |= pcd
+		}
+		entry := base | ps | flags
+		if !gigPages {
+			pd := pds + (slot-4)*4096
+			for i := uint64(0); i < 512; i++ {
+				*(*uint64)(unsafe.Pointer(uintptr(pd + i*8))) = base + i<<21 | ps | flags
+			}
+			entry = pd | rw | p
 		}
 		*(*uint64)(unsafe.Pointer(uintptr(pdpt + slot*8))) = entry
 	}
 	writeCR3(readCR3())
+}
+
+// hasGigPages reports whether the CPU has 1 GiB pages (CPUID 0x80000001
+// EDX bit 26, Page1GB; Intel SDM Vol. 2A, CPUID).
+//
+//go:nosplit
+func hasGigPages() bool {
+	if top, _, _, _ := cpuid(0x80000000, 0); top < 0x80000001 {
+		return false
+	}
+	_, _, _, d := cpuid(0x80000001, 0)
+	return d&(1<<26) != 0
 }
 
 //go:nosplit
