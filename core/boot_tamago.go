@@ -38,8 +38,8 @@ func Boot(entry func()) {
 		panic(err)
 	}
 	k.printSummary(time.Since(start))
-	if k.Cmdline.String("crash", "") == "panic" {
-		panic("aero: crash=panic on the command line")
+	if kind := k.Cmdline.String("crash", ""); kind != "" {
+		crash(kind)
 	}
 
 	if run, _, _ := k.Cmdline.Tests(); run {
@@ -61,6 +61,39 @@ func Boot(entry func()) {
 	entry()
 	fmt.Println("aero: hrt returned; exiting")
 	platform.Exit(0)
+}
+
+// crash fails on purpose as crash=kind asks (core/cmdline's Crashes): each
+// kind ends in a Go panic (or Go's fatal stack overflow) with a stack trace.
+func crash(kind string) {
+	switch kind {
+	case "panic":
+		panic("aero: crash=panic on the command line")
+	case "nil":
+		println(*crashNil)
+	case "stack":
+		println(overflow(0))
+	case "early", "ap":
+		// The early code faults before the runtime for these (core/platform).
+		panic("aero: crash=" + kind + " did not fault before the Go runtime (crash=ap needs a second CPU)")
+	default:
+		if err := platform.Raise(kind); err != nil {
+			panic(err)
+		}
+	}
+	panic("aero: crash=" + kind + " did not crash")
+}
+
+// crashNil is nil, in a variable the compiler cannot see through.
+var crashNil *int
+
+// overflow recurses until the goroutine's stack reaches its limit.
+//
+//go:noinline
+func overflow(n int) int {
+	var pad [32]byte
+	pad[n%len(pad)] = byte(n)
+	return overflow(n+1) + int(pad[(n+1)%len(pad)])
 }
 
 // The running kernel, for packages that need it after Boot.
@@ -98,6 +131,9 @@ func bringUpMachine() (*Kernel, error) {
 		}
 	}
 	k.Heap = platform.Heap()
+	for _, w := range platform.CPUWarnings() {
+		warn("%s", w)
+	}
 
 	line := ""
 	if info != nil {

@@ -16,15 +16,11 @@ import (
 // Early boot (core/platform: cpuinit, early): the memory check and faults
 // before the Go runtime is up. The kernel is configs/ktest as the boot
 // tests build it (qemutest.BuildConfig, shared with them). Small memory
-// that boots is in boot_test.go's bootCases: pc-128M (QEMU's default
-// machine and memory) and q35-smp2-256M; the kernel is linked at 1 MiB and
+// that boots is in boot_test.go's bootCases: pc-qemu64-128M (QEMU's default
+// machine, CPU and memory) and q35-smp2-256M; the kernel is linked at 1 MiB and
 // early places the Go heap from the memory map, so both reach the summary
 // and pass the in-kernel tests.
 //
-// These runs use qemu.Options' CPU for TCG, -cpu max: QEMU's default CPU
-// (qemu64) has no RDRAND, which tamago's entropy source executes
-// unconditionally; booting the default CPU needs the RDRAND fallback that
-// is being built separately (issue 8).
 
 // TestBootTooLittleMemory: with less RAM than the kernel needs, early says
 // how much it needs on COM1 and exits failing, instead of hanging.
@@ -44,8 +40,9 @@ func TestBootTooLittleMemory(t *testing.T) {
 // TestBootEarlyFault: crash=early makes early fault on purpose (a read of
 // address 8, in the unmapped page 0) on the boot CPU before the Go runtime
 // is up, crash=ap every AP as it starts, before it runs Go; the early IDT's
-// handler prints one line with the vector, RIP, error code, CR2 and APIC
-// ID, and the machine exits failing instead of triple-faulting.
+// handler prints the one line of a fault with no goroutine (vector, RIP,
+// error code, CR2, APIC ID), and the machine exits failing instead of
+// triple-faulting.
 func TestBootEarlyFault(t *testing.T) {
 	path := ktestKernel(t, false)
 	crash := symbolRange(t, path, "github.com/aerokernel/aero/core/platform.earlyCrash.abi0")
@@ -58,9 +55,9 @@ func TestBootEarlyFault(t *testing.T) {
 	} {
 		t.Run(c.crash, func(t *testing.T) {
 			vm := qemutest.Boot(t, qemu.Options{CPUs: 2, Memory: "256M", Kernel: path, Append: "loglevel=info crash=" + c.crash})
-			_, m := vm.Expect(regexp.MustCompile(`^aero: fault before the Go runtime: vector=(\d+) \((\S+)\) rip=0x([0-9a-f]+) error=0x([0-9a-f]+) cr2=0x([0-9a-f]+) apic=(\d+)$`), bootTimeout)
-			if m[1] != "14" || m[2] != "#PF" {
-				t.Errorf("vector %s (%s), want 14 (#PF)", m[1], m[2])
+			_, m := vm.Expect(regexp.MustCompile(`^aero: fatal CPU exception (#\S+) \([a-z ]+\): vector 0x([0-9a-f]+) rip 0x([0-9a-f]+) error code 0x([0-9a-f]+) cr2 0x([0-9a-f]+) apic 0x([0-9a-f]+)$`), bootTimeout)
+			if m[1] != "#PF" || m[2] != "e" {
+				t.Errorf("%s, vector 0x%s; want #PF, vector 0xe", m[1], m[2])
 			}
 			if rip, _ := strconv.ParseUint(m[3], 16, 64); rip < crash[0] || rip >= crash[1] {
 				t.Errorf("rip %#x, want inside earlyCrash [%#x, %#x)", rip, crash[0], crash[1])
@@ -68,10 +65,11 @@ func TestBootEarlyFault(t *testing.T) {
 			// A supervisor read of a not-present page: error code 0 (SDM
 			// Vol. 3A, 4.7); CR2 the address read.
 			if m[4] != "0" || m[5] != "8" || m[6] != c.apic {
-				t.Errorf("error=0x%s cr2=0x%s apic=%s, want error=0x0 cr2=0x8 apic=%s", m[4], m[5], m[6], c.apic)
+				t.Errorf("error code 0x%s cr2 0x%s apic 0x%s, want 0x0, 0x8, 0x%s", m[4], m[5], m[6], c.apic)
 			}
-			if code := vm.WaitExit(bootTimeout); code != 1 {
-				t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)
+			// faultFatal's exit value (core/platform, faultExitCode).
+			if code := vm.WaitExit(bootTimeout); code != 3 {
+				t.Errorf("isa-debug-exit code %d, want 3 (a fatal CPU exception)", code)
 			}
 			for _, l := range vm.Lines() {
 				if strings.HasPrefix(l.Text, "aero: boot ") || strings.HasPrefix(l.Text, "aero: Aero ") {
@@ -114,7 +112,7 @@ func atoi(t *testing.T, s string) int {
 
 // TestBootMissingCPUFeature: on a CPU without a feature Aero needs, cpuinit
 // names it on COM1 before it enters long mode and exits failing. Each QEMU
-// -cpu max with one feature taken away (a second -cpu overrides the first).
+// -cpu max with one feature taken away.
 func TestBootMissingCPUFeature(t *testing.T) {
 	elf := ktestKernel(t, false)
 	for _, c := range []struct{ cpu, name string }{
@@ -122,7 +120,7 @@ func TestBootMissingCPUFeature(t *testing.T) {
 		{"max,sse2=off", "SSE2"},
 	} {
 		t.Run(c.cpu, func(t *testing.T) {
-			vm := qemutest.Boot(t, qemu.Options{Memory: "256M", Kernel: elf, Extra: []string{"-cpu", c.cpu}})
+			vm := qemutest.Boot(t, qemu.Options{Memory: "256M", Kernel: elf, CPU: c.cpu})
 			vm.Expect(`^aero: boot failed: the CPU lacks `+regexp.QuoteMeta(c.name)+`, which Aero needs$`, bootTimeout)
 			if code := vm.WaitExit(bootTimeout); code != 1 {
 				t.Errorf("isa-debug-exit code %d, want 1 (failure)", code)

@@ -12,6 +12,7 @@
 package qemu
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -80,6 +81,8 @@ type Options struct {
 	MaxMemory string
 	// Accel is tcg (default), kvm or auto.
 	Accel string
+	// CPU is the -cpu model; empty means max under TCG, host under KVM.
+	CPU string
 
 	// Kernel is an ELF booted with -kernel; ISO is an image booted with
 	// -cdrom. Exactly one of them must be set.
@@ -140,9 +143,9 @@ func (o Options) Args() ([]string, error) {
 	var accel []string
 	switch o.Accel {
 	case "", AccelTCG:
-		accel = []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
+		accel = []string{"-accel", "tcg,thread=multi", "-cpu", cmp.Or(o.CPU, "max")}
 	case AccelKVM:
-		accel = []string{"-accel", "kvm", "-cpu", "host"}
+		accel = []string{"-accel", "kvm", "-cpu", cmp.Or(o.CPU, "host")}
 	case AccelAuto:
 		return nil, errors.New("qemu: accel auto is resolved by Start; pick tcg or kvm for a command line")
 	default:

@@ -42,8 +42,17 @@
 //	                  quiet=true/false
 //	panic=N           seconds to wait after a kernel panic before exiting;
 //	                  0 exits at once (N >= 0)
-//	crash=panic       panic right after the boot summary: exercises the
-//	                  panic path (stack trace on the console, failing exit)
+//	crash=KIND        fail on purpose right after the boot summary, to
+//	                  exercise the crash path: a Go panic naming the
+//	                  failure, the goroutine's stack trace on the console,
+//	                  a failing exit. KIND is one of Crashes: panic (a
+//	                  plain panic), nil (a nil pointer dereference: #PF at
+//	                  address 0), pf (a load from an unmapped address:
+//	                  #PF), gp (a load from a non-canonical address: #GP),
+//	                  div (DIV by zero: #DE), ud (UD2: #UD), stack
+//	                  (unbounded recursion: Go's stack overflow), nog (#UD
+//	                  with no goroutine, as on a CPU before the runtime
+//	                  runs there: one report line instead of a panic)
 //	crash=early       fault (a page fault at address 8) in early boot,
 //	                  before the Go runtime starts: exercises the early
 //	                  fault report (core/platform; one line on COM1,
@@ -58,12 +67,16 @@ package cmdline
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/aerokernel/aero/core/kind"
 )
+
+// Crashes are the kinds crash= takes (see the package documentation).
+var Crashes = []string{"panic", "nil", "pf", "gp", "div", "ud", "stack", "nog", "early", "ap"}
 
 // MaxLen is the longest command line accepted, in bytes (before the NUL).
 const MaxLen = 4096
@@ -214,8 +227,8 @@ func validate(o Option) error {
 			}
 		}
 	case "crash":
-		if o.Value != "panic" && o.Value != "early" && o.Value != "ap" {
-			return bad("crash is crash=panic, crash=early or crash=ap, got %q", o.Value)
+		if !slices.Contains(Crashes, o.Value) {
+			return bad("want one of %s, got %q", strings.Join(Crashes, ", "), o.Value)
 		}
 	case "panic":
 		if err := needValue(); err != nil {

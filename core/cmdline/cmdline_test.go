@@ -237,12 +237,12 @@ func TestKnownOptions(t *testing.T) {
 }
 
 func TestCrashOption(t *testing.T) {
-	for _, good := range []string{"crash=panic", "crash=early", "crash=ap"} {
-		if _, err := ParseString(good); err != nil {
-			t.Errorf("%q: %v", good, err)
+	for _, kind := range Crashes {
+		if _, err := ParseString("crash=" + kind); err != nil {
+			t.Errorf("crash=%s: %v", kind, err)
 		}
 	}
-	for _, bad := range []string{"crash", "crash=oops", "crash=Early"} {
+	for _, bad := range []string{"crash", "crash=oops", "crash=Panic"} {
 		if _, err := ParseString(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

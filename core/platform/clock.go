@@ -28,6 +28,7 @@ var clock *clockState
 //go:linkname nanotime runtime/goos.Nanotime
 //go:nosplit
 func nanotime() int64 {
+	keepEntropy() // see entropy.go: the runtime's first time, before its first random data
 	c := clock
 	if c == nil {
 		return TSCNanotime()

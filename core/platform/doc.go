@@ -34,6 +34,16 @@
 //     Recalibrate, against the HPET, the ACPI PM timer or a KVM pvclock;
 //     or the TimeSource SetClock installed, kept continuous), Exit
 //     (isa-debug-exit), Wake (a nosplit IPI).
+//   - Features: the CPUID features beyond x86-64's baseline, decoded in
+//     one place (DecodeCPUID, host-tested); code asks before it uses one.
+//     The runtime's entropy (goos.GetRandomData, crypto/rand) is RDRAND,
+//     else RDSEED, else a generator seeded from TSC jitter, installed
+//     before the runtime first asks (entropy.go); CPUWarnings says which.
+//   - CPU exceptions (exception.go): every one a running program can raise
+//     is a Go panic on the faulting goroutine, a CPUException naming the
+//     vector, RIP, error code and CR2; aborts and faults with no goroutine
+//     print one line on COM1 and exit failing. Raise causes some on purpose
+//     (core's crash=).
 //   - COM1: COM1Write (polled output, usable from a console's PutByte)
 //     and ReceiveCOM1 (interrupt-driven input).
 //   - StartCPUs: every processor by APIC ID, INIT-SIPI-SIPI through tamago's

@@ -51,19 +51,6 @@ func installEarlyIDT() {
 	lidt(&earlyIDTR)
 }
 
-// earlyFaultReport prints the fault's line on COM1 and exits failing;
-// called by earlyFault on faultStack with g == nil.
-//
-//go:nosplit
-func earlyFaultReport(vector, code, rip, cr2, apic uint64) {
-	var buf [160]byte
-	n := formatFault(buf[:], vector, code, rip, cr2, apic)
-	for i := 0; i < n; i++ {
-		COM1Write(buf[i])
-	}
-	earlyExit()
-}
-
 // earlyCmdline returns the loader's command line as early found it (nil
 // when there is none).
 //

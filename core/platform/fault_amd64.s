@@ -83,24 +83,6 @@ noerror:
 	MOVQ	0(SP), R11		// R11 = RIP
 	MOVQ	CR2, R12		// R12 = CR2
 
-	// R13 = the APIC ID: CPUID leaf 0xB's x2APIC ID where the leaf
-	// exists, else leaf 1's initial APIC ID (SDM Vol. 2A, CPUID).
-	XORL	AX, AX
-	CPUID
-	CMPL	AX, $0xb
-	JCS	leaf1
-	MOVL	$0xb, AX
-	XORL	CX, CX
-	CPUID
-	MOVL	DX, R13
-	JMP	report
-leaf1:
-	MOVL	$1, AX
-	CPUID
-	SHRL	$24, BX
-	MOVL	BX, R13
-
-report:
 	// One CPU reports; any other that faults meanwhile stops here.
 	MOVL	$1, AX
 	XCHGL	AX, ·faultLock(SB)
@@ -117,13 +99,12 @@ report:
 	MOVL	$MSR_FS_BASE, CX
 	WRMSR
 	CALL	sse_enable(SB)
-	SUBQ	$48, SP
+	SUBQ	$32, SP
 	MOVQ	R8, 0(SP)
 	MOVQ	R10, 8(SP)
 	MOVQ	R11, 16(SP)
 	MOVQ	R12, 24(SP)
-	MOVQ	R13, 32(SP)
-	CALL	·earlyFaultReport(SB)	// does not return
+	CALL	·faultFatal(SB)		// does not return
 stop:
 	CLI
 	HLT

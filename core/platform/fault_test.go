@@ -1,41 +1,30 @@
 package platform
 
 import (
-	"strings"
+	"strconv"
 	"testing"
 )
 
-func TestFormatFault(t *testing.T) {
-	for _, c := range []struct {
-		vector, code, rip, cr2, apic uint64
-		want                         string
-	}{
-		{14, 2, 0x1a2b3c, 0x8, 0, "vector=14 (#PF) rip=0x1a2b3c error=0x2 cr2=0x8 apic=0"},
-		{6, 0, 0x101000, 0, 17, "vector=6 (#UD) rip=0x101000 error=0x0 cr2=0x0 apic=17"},
-		{13, 0xffff, 0xffffffffffffffff, 0x123456789abcdef0, 4294967295,
-			"vector=13 (#GP) rip=0xffffffffffffffff error=0xffff cr2=0x123456789abcdef0 apic=4294967295"},
-		{15, 0, 1, 0, 1, "vector=15 rip=0x1 error=0x0 cr2=0x0 apic=1"}, // reserved: no name
-	} {
-		var buf [160]byte
-		n := formatFault(buf[:], c.vector, c.code, c.rip, c.cr2, c.apic)
-		if got, want := string(buf[:n]), FaultPrefix+c.want+"\n"; got != want {
-			t.Errorf("got  %q\nwant %q", got, want)
+func TestFaultErrorCodeVectors(t *testing.T) {
+	// The early handlers' mask and hasErrorCode must agree.
+	for v := 0; v < 32; v++ {
+		if got := faultErrorCodeVectors>>v&1 == 1; got != hasErrorCode(v) {
+			t.Errorf("vector %d: error code %v in the mask, %v by hasErrorCode", v, got, hasErrorCode(v))
 		}
-	}
-	// A short buffer is filled, never overrun.
-	var small [10]byte
-	if n := formatFault(small[:], 14, 0, 0, 0, 0); n != len(small) || !strings.HasPrefix(FaultPrefix, string(small[:])) {
-		t.Errorf("short buffer: %d bytes %q", n, small[:n])
 	}
 }
 
-func TestFaultErrorCodeVectors(t *testing.T) {
-	// SDM Vol. 3A, Table 6-1: the exceptions with an error code.
-	with := map[int]bool{8: true, 10: true, 11: true, 12: true, 13: true, 14: true, 17: true, 21: true, 29: true, 30: true}
-	for v := 0; v < 32; v++ {
-		if got := faultErrorCodeVectors>>v&1 == 1; got != with[v] {
-			t.Errorf("vector %d: error code %v, want %v", v, got, with[v])
+func TestAppendDecimal(t *testing.T) {
+	for _, v := range []uint64{0, 7, 10, 1234567890, 1<<64 - 1} {
+		var buf [20]byte
+		n := appendDecimal(buf[:], 0, v)
+		if got, want := string(buf[:n]), strconv.FormatUint(v, 10); got != want {
+			t.Errorf("appendDecimal(%d) = %q", v, got)
 		}
+	}
+	var short [3]byte
+	if n := appendDecimal(short[:], 0, 123456); n != 3 || string(short[:]) != "123" {
+		t.Errorf("short buffer: %q", short[:n])
 	}
 }
 

@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"runtime/debug"
 	"runtime/goos"
 	"time"
 	_ "unsafe" // go:linkname
@@ -29,9 +30,14 @@ func hwinit1() {
 }
 
 func init() {
-	// Panic with the vector number instead of triple-faulting on a CPU
-	// exception; also installs the wake-up vector.
+	// tamago's IDT: its interrupt and wake-up vectors, and its exception
+	// handlers, which Aero's then replace (exception.go): every CPU
+	// exception from here on is a Go panic on the faulting goroutine.
 	CPU.EnableExceptions()
+	installExceptions()
+	// Go's default stack limit (1 GB) is more than the heap: a runaway
+	// recursion would end in "out of memory" before "stack overflow".
+	debug.SetMaxStack(int(goos.RamSize / 4))
 }
 
 // debugExitPort is QEMU's isa-debug-exit (see package report): writing v

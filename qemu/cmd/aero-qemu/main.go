@@ -55,6 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.IntVar(&o.Sockets, "sockets", 0, "spread the CPUs over `N` sockets (APIC IDs then need not be contiguous)")
 	fs.StringVar(&o.Memory, "m", "", "memory, e.g. 2G (default 2G, or the sum of -numa-node memory)")
 	fs.StringVar(&o.Accel, "accel", "auto", "accelerator: tcg, kvm or auto (KVM, falling back to TCG)")
+	fs.StringVar(&o.CPU, "cpu", "", "CPU `model` (default max under TCG, host under KVM; QEMU's own default is qemu64)")
 	fs.StringVar(&o.Kernel, "kernel", "", "kernel `ELF` to boot")
 	fs.StringVar(&o.ISO, "cdrom", "", "`ISO` image to boot")
 	fs.StringVar(&o.Append, "append", "", "kernel command line")
