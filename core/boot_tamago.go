@@ -74,6 +74,9 @@ func crash(kind string) {
 		println(*crashNil)
 	case "stack":
 		println(overflow(0))
+	case "early", "ap":
+		// The early code faults before the runtime for these (core/platform).
+		panic("aero: crash=" + kind + " did not fault before the Go runtime (crash=ap needs a second CPU)")
 	default:
 		if err := platform.Raise(kind); err != nil {
 			panic(err)

@@ -79,6 +79,12 @@ var bootCases = []struct {
 	{"q35-smp6-2sockets", qemu.Options{CPUs: 6, Sockets: 2, Memory: "1G"}},
 	{"pc-smp2", qemu.Options{Machine: qemu.MachinePC, CPUs: 2, Memory: "1G"}},
 	{"microvm-smp2", qemu.Options{Machine: qemu.MachineMicrovm, CPUs: 2, Memory: "1G"}},
+	// Small memory (see early_test.go): QEMU's defaults (pc, qemu64,
+	// 128 MiB), and 256 MiB on q35, where the Go heap once began.
+	{"pc-qemu64-128M", qemu.Options{Machine: qemu.MachinePC, CPU: "qemu64", Memory: "128M"}},
+	{"q35-smp2-256M", qemu.Options{CPUs: 2, Memory: "256M"}},
+	// A CPU without 1 GiB pages, RAM above 4 GiB: early maps it by 2 MiB.
+	{"q35-smp2-6G-nopdpe1gb", qemu.Options{CPUs: 2, Memory: "6G", CPU: "max,pdpe1gb=off"}},
 	{"q35-smp4-numa2", qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2}},
 	{"q35-smp6-numa3-uneven", qemu.Options{CPUs: 6,
 		Numa:      []qemu.Node{{CPUs: "0-2", Mem: "2G"}, {CPUs: "3", Mem: "1G"}, {CPUs: "4-5", Mem: "1G"}},

@@ -38,7 +38,7 @@ func realKernel(t *testing.T) string {
 	}
 	smokeOnce.Do(func() {
 		out := filepath.Join(os.TempDir(), fmt.Sprintf("aero-qemu-test-smoke-%d.elf", os.Getpid()))
-		cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", "-T 0x10010000 -R 0x1000", "-o", out, "./smoke")
+		cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", "-T 0x101000 -R 0x1000", "-o", out, "./smoke")
 		cmd.Dir = filepath.Join("..", "toolchain")
 		cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0", "GOWORK=off")
 		if msg, err := cmd.CombinedOutput(); err != nil {

@@ -123,7 +123,7 @@ func buildKernels(tb testing.TB) kernels {
 			{"./smoke/panicker", "panicker.elf"},
 		} {
 			out := filepath.Join(workDir, k.out)
-			cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", "-T 0x10010000 -R 0x1000", "-o", out, k.pkg)
+			cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", "-T 0x101000 -R 0x1000", "-o", out, k.pkg)
 			cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0")
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				built.err = fmt.Errorf("%s build %s: %v\n%s", goBin, k.pkg, err, msg)

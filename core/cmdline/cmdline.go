@@ -53,6 +53,13 @@
 //	                  (unbounded recursion: Go's stack overflow), nog (#UD
 //	                  with no goroutine, as on a CPU before the runtime
 //	                  runs there: one report line instead of a panic)
+//	crash=early       fault (a page fault at address 8) in early boot,
+//	                  before the Go runtime starts: exercises the early
+//	                  fault report (core/platform; one line on COM1,
+//	                  failing exit). Read by the early code from the
+//	                  loader's command line, never seen here when it works
+//	crash=ap          fault the same way on every AP as it starts, before it
+//	                  runs Go: the report names the AP's APIC ID
 //
 // Unknown keys are kept as they are, so a hybrid runtime (HRT) can read its
 // own options from the same command line.
@@ -69,7 +76,7 @@ import (
 )
 
 // Crashes are the kinds crash= takes (see the package documentation).
-var Crashes = []string{"panic", "nil", "pf", "gp", "div", "ud", "stack", "nog"}
+var Crashes = []string{"panic", "nil", "pf", "gp", "div", "ud", "stack", "nog", "early", "ap"}
 
 // MaxLen is the longest command line accepted, in bytes (before the NUL).
 const MaxLen = 4096

@@ -23,11 +23,12 @@ package platform
 //     after the KVM signature at CPUID 40000000H and its feature bits.
 //   - AMD's P-state MSR (tamago's frequency guess): behind 80000007H:EDX[7].
 //   - the local APIC through its xAPIC MMIO window only: no x2APIC MSRs.
-//   - EFER.NXE, set by tamago's AP trampoline (amd64/smp.s) without a
-//     probe: NX here tells; every x86-64 CPU QEMU models has it, and TCG
-//     ignores the bit where the model lacks it.
-//   - 1 GiB pages in cpuinit's identity map: Page1G here; qemu64, Nehalem
-//     and Haswell-noTSX do not list it, and TCG does not enforce it.
+//   - EFER.NXE, set by tamago's AP trampoline (amd64/smp.s): NX is one of
+//     the features cpuinit requires before long mode (cpucheck.go), with
+//     long mode, PAE, PGE, MSR, APIC, TSC and GOAMD64=v1's.
+//   - 1 GiB pages in the identity map above 4 GiB: only where early's
+//     hasGigPages (the same bit as Page1G here, read before the runtime)
+//     finds them, else 2 MiB pages; below 4 GiB cpuinit uses 2 MiB pages.
 //   - the Go runtime probes its own (internal/cpu: RDTSCP, POPCNT, AVX
 //     after XGETBV, which needs CR4.OSXSAVE, which nothing sets).
 //

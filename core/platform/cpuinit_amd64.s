@@ -34,12 +34,16 @@
 #define EFER_LME (1<<8)
 #define MSR_FS_BASE 0xc0000100
 
-// The four tables (PML4, PDPT, PD for the first GiB, PT for its first 2 MiB)
-// live in pageTables, 64 KiB aligned inside it (see below).
+// The seven tables (PML4, PDPT, PD for the first GiB, PT for its first
+// 2 MiB, PDs for 1-4 GiB) live in pageTables, 64 KiB aligned inside it (see
+// below). 2 MiB pages everywhere below 4 GiB: 1 GiB pages are a feature
+// (CPUID 0x80000001 EDX bit 26) that not every CPU has.
 #define PML4_OFF 0x0000
 #define PDPT_OFF 0x1000
 #define PD_OFF   0x2000
 #define PT_OFF   0x3000
+#define PD1_OFF  0x4000
+#define TABLES_SIZE 0x7000
 
 TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	CLI
@@ -62,6 +66,9 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	ADDL	$const_earlyStackSize, AX
 	MOVL	AX, SP
 
+	// The CPU features Aero needs, before using any (cpucheck.go).
+	CALL	checkCPU<>(SB)
+
 	// DI = pageTables rounded up to 64 KiB. Why 64 KiB: tamago's AP
 	// trampoline uses CR3 as its real-mode stack pointer, so the low 16
 	// bits of CR3 decide where its two pushes land (SS base 0xf + SP - 4);
@@ -76,23 +83,38 @@ TEXT cpuinit(SB),NOSPLIT|NOFRAME,$0
 	MOVL	AX, DI
 	MOVL	AX, BX		// BX = table base from here on
 
-	// Zero the four tables.
+	// Zero the tables.
 	XORL	AX, AX
-	MOVL	$0x4000, CX
+	MOVL	$TABLES_SIZE, CX
 	REP;	STOSB
 
 	// PML4[0] -> PDPT
 	LEAL	(PDPT_OFF|PTE_RW|PTE_P)(BX), AX
 	MOVL	AX, PML4_OFF(BX)
 
-	// PDPT[0] -> PD (first GiB in 2 MiB pages); 1-3 GiB cacheable 1 GiB
-	// pages; 3-4 GiB uncacheable (PCI MMIO, LAPIC, IOAPIC, HPET). early
-	// maps what lies above 4 GiB.
+	// PDPT[0] -> PD (first GiB); PDPT[1..3] -> the three PDs after PT,
+	// 1-3 GiB cacheable and 3-4 GiB uncacheable (PCI MMIO, LAPIC, IOAPIC,
+	// HPET), all in 2 MiB pages. early maps what lies above 4 GiB.
 	LEAL	(PD_OFF|PTE_RW|PTE_P)(BX), AX
 	MOVL	AX, (PDPT_OFF+0*8)(BX)
-	MOVL	$(1<<30|PTE_PS|PTE_RW|PTE_P), (PDPT_OFF+1*8)(BX)
-	MOVL	$(2<<30|PTE_PS|PTE_RW|PTE_P), (PDPT_OFF+2*8)(BX)
-	MOVL	$(3<<30|PTE_PS|PTE_PCD|PTE_RW|PTE_P), (PDPT_OFF+3*8)(BX)
+	LEAL	(PD1_OFF|PTE_RW|PTE_P)(BX), AX
+	MOVL	AX, (PDPT_OFF+1*8)(BX)
+	ADDL	$0x1000, AX
+	MOVL	AX, (PDPT_OFF+2*8)(BX)
+	ADDL	$0x1000, AX
+	MOVL	AX, (PDPT_OFF+3*8)(BX)
+	LEAL	PD1_OFF(BX), DI
+	MOVL	$(1<<30), AX
+pd_high_loop:
+	MOVL	AX, CX
+	ORL	$(PTE_PS|PTE_RW|PTE_P), CX
+	CMPL	AX, $(3<<30)
+	JCS	2(PC)
+	ORL	$PTE_PCD, CX
+	MOVL	CX, (DI)
+	ADDL	$8, DI
+	ADDL	$(2<<20), AX
+	JNZ	pd_high_loop		// until AX wraps to 0: 4 GiB
 
 	// PD[0] -> PT; PD[1..511]: 2 MiB pages.
 	LEAL	(PT_OFF|PTE_RW|PTE_P)(BX), AX
@@ -149,6 +171,118 @@ pt_loop:
 	PUSHQ	$0x08
 	PUSHQ	AX
 	BYTE	$0xcb		// RETF (32-bit operand size)
+
+// checkCPU, in 32-bit mode, checks each feature of cpuCheck with CPUID and
+// on the first one missing prints its name on COM1 and exits failing. It
+// keeps SI and BP (the boot protocol's registers).
+TEXT checkCPU<>(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	SI			// PUSHL in 32-bit mode, as all below
+	PUSHQ	BP
+	CALL	herePC<>(SB)
+	LEAL	·cpuCheck(SB), BX
+	ADDL	$6, AX
+	ADDL	BX, AX
+	MOVL	AX, BP			// BP = &cpuCheck
+
+	// CPUID exists when EFLAGS.ID (bit 21) can be changed (SDM Vol. 1,
+	// 19.1).
+	PUSHFQ
+	POPQ	AX
+	MOVL	AX, CX
+	XORL	$(1<<21), AX
+	PUSHQ	AX
+	POPFQ
+	PUSHFQ
+	POPQ	AX
+	PUSHQ	CX
+	POPFQ
+	XORL	CX, AX
+	TESTL	$(1<<21), AX
+	JNZ	have_cpuid
+	LEAL	cpuCheckTable_cpuid(BP), DI
+	JMP	lacking
+
+have_cpuid:
+	LEAL	cpuCheckTable_features(BP), DI
+	MOVL	cpuCheckTable_count(BP), SI
+check_loop:
+	TESTL	SI, SI
+	JZ	check_done
+	// The leaf must exist: CPUID(leaf's range base).EAX >= leaf.
+	MOVL	cpuFeature_leaf(DI), AX
+	ANDL	$0x80000000, AX
+	CPUID
+	CMPL	AX, cpuFeature_leaf(DI)
+	JCS	missing
+	MOVL	cpuFeature_leaf(DI), AX
+	XORL	CX, CX
+	CPUID
+	CMPL	cpuFeature_reg(DI), $const_cpuidECX
+	JNE	2(PC)
+	MOVL	CX, DX
+	MOVL	cpuFeature_bit(DI), CX
+	SHRL	CX, DX
+	TESTL	$1, DX
+	JZ	missing
+	ADDL	$cpuFeature__size, DI
+	DECL	SI
+	JMP	check_loop
+missing:
+	LEAL	cpuFeature_name(DI), DI
+lacking:
+	// DI = the missing feature's name (a Go string: pointer, length; the
+	// image lies below 4 GiB, so the pointer's low half is the address).
+	LEAL	cpuCheckTable_lacks(BP), SI
+	CALL	print32<>(SB)
+	MOVL	DI, SI
+	CALL	print32<>(SB)
+	LEAL	cpuCheckTable_needs(BP), SI
+	CALL	print32<>(SB)
+	MOVL	$1, AX			// isa-debug-exit: failure (see earlyExit)
+	MOVL	$const_debugExitPort, DX
+	OUTL
+check_halt:
+	CLI
+	HLT
+	JMP	check_halt
+check_done:
+	POPQ	BP
+	POPQ	SI
+	RET
+
+// print32, in 32-bit mode, writes the Go string whose header SI points at
+// to COM1 (polled, as COM1Write; "\n" becomes "\r\n").
+TEXT print32<>(SB),NOSPLIT|NOFRAME,$0
+	MOVL	8(SI), CX
+	MOVL	0(SI), SI
+print32_loop:
+	TESTL	CX, CX
+	JZ	print32_done
+	MOVB	(SI), BX
+	CMPB	BX, $0x0a
+	JNE	print32_byte
+	MOVB	$0x0d, BX
+	CALL	put32<>(SB)
+	MOVB	$0x0a, BX
+print32_byte:
+	CALL	put32<>(SB)
+	INCL	SI
+	DECL	CX
+	JMP	print32_loop
+print32_done:
+	RET
+
+// put32 writes BL to COM1 once its transmitter is empty (16550: LSR bit 5).
+TEXT put32<>(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$const_com1LSR, DX
+put32_wait:
+	INB
+	TESTB	$const_lsrTHRE, AX
+	JZ	put32_wait
+	MOVL	$const_com1THR, DX
+	MOVL	BX, AX
+	OUTB
+	RET
 
 // herePC returns in AX the address of the instruction after the CALL.
 TEXT herePC<>(SB),NOSPLIT|NOFRAME,$0
@@ -266,4 +400,15 @@ TEXT ·wrmsr(SB),NOSPLIT,$0-16
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	WRMSR
+	RET
+
+// func imageBounds() (start, end uint64)
+TEXT ·imageBounds(SB),NOSPLIT,$0-16
+	// The Go linker puts the ELF header page (ELFRESERVE, 4 KiB) right
+	// below the text and maps it with the first PT_LOAD.
+	MOVQ	$runtime·text(SB), AX
+	SUBQ	$0x1000, AX
+	MOVQ	AX, start+0(FP)
+	MOVQ	$runtime·end(SB), AX
+	MOVQ	AX, end+8(FP)
 	RET

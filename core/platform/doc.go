@@ -4,13 +4,30 @@
 //
 //   - cpuinit (replacing tamago's, build tag linkcpuinit, which the image
 //     tool sets): entered by QEMU's PVH loader or GRUB's multiboot2 in
-//     32-bit mode; keeps EAX/EBX, masks the 8259 PICs, builds identity page
-//     tables (0-3 GiB cached, 3-4 GiB uncached for MMIO, 4-64 GiB in 1 GiB
-//     pages, cached where RAM; page 0 unmapped), enters long mode.
+//     32-bit mode; keeps EAX/EBX, masks the 8259 PICs, checks with CPUID
+//     the features Aero needs (cpucheck.go; a missing one is named on COM1,
+//     with a failing exit), builds identity page tables (0-3 GiB cached,
+//     3-4 GiB uncached for MMIO, in 2 MiB pages; 4-64 GiB, cached where
+//     RAM, in 1 GiB pages where the CPU has them, else 2 MiB; page 0
+//     unmapped), enters long mode.
+//   - the early IDT (fault.go, earlyidt.go, fault_amd64.s): from early's
+//     first instruction on the boot CPU, and on each AP from its long-mode
+//     entry (apEarlyStart, which replaces tamago's apstart in the
+//     trampoline) until it runs its first thread, a CPU exception prints
+//     one line on COM1 (vector, RIP, error code, CR2, APIC ID) and exits
+//     failing; handlers need no runtime. The hand-over to the runtime's IDT
+//     (tamago's): on the boot CPU in this package's init
+//     (CPU.EnableExceptions), on an AP right before its first thread.
+//     crash=early and crash=ap on the loader's command line fault on
+//     purpose.
 //   - early (nosplit Go before the runtime): copies the loader's structures
-//     (BootSnapshot, for core/bootinfo) and sizes the Go heap region,
-//     goos.RamSize, from the memory map: the RAM around goos.RamStart, at
-//     most up to 3 GiB.
+//     (BootSnapshot, for core/bootinfo) and places the Go heap and the boot
+//     stack from the memory map (layout.go): the largest stretch of RAM
+//     above the kernel image (linked at 1 MiB) and below 3 GiB that no boot
+//     module occupies; goos.RamStart is the image's first page, goos.Bloc
+//     the heap's start, goos.RamSize reaches the heap's end, and the boot
+//     stack is at the top. With less than about 33 MiB there it prints how
+//     much RAM the kernel needs and exits failing.
 //   - the runtime hooks: Printk (the console SetConsole installed, COM1
 //     before it and once the console's own path faults: see ConsoleSink),
 //     Nanotime (the TSC, calibrated against the PIT at Hwinit1 and, through

@@ -20,13 +20,6 @@ const (
 // small) before the runtime's boot stack exists.
 const earlyStackSize = 16 << 10
 
-// heapCeiling bounds the Go heap region: cpuinit maps 3-4 GiB uncached
-// (MMIO) and the heap must be cacheable RAM.
-const heapCeiling = 3 << 30
-
-// minHeap is the least Go heap region Aero boots with.
-const minHeap = 64 << 20
-
 // mapTop is how far cpuinit and early identity-map physical memory: 1 GiB
 // pages up to 64 GiB (RAM cacheable, the rest uncached).
 const mapTop = 64 << 30
@@ -37,8 +30,12 @@ var (
 	bootInfoAddr uint32
 
 	earlyStack [earlyStackSize]byte
-	// Four 4 KiB page tables plus room to align them to 64 KiB.
-	pageTables [4*4096 + 64<<10]byte
+	// Seven 4 KiB page tables (cpuinit_amd64.s) plus room to align them
+	// to 64 KiB.
+	pageTables [7*4096 + 64<<10]byte
+	// highPDs are page directories for 4 GiB-mapTop in 2 MiB pages, for
+	// CPUs without 1 GiB pages, plus room to align them to 4 KiB.
+	highPDs [(mapTop>>30-4)*512 + 512]uint64
 	// earlyTLS is what -8(FS) points at while early runs: g == nil.
 	earlyTLS [2]uint64
 )
@@ -63,7 +60,14 @@ var snapshot struct {
 var (
 	earlyRAM      [128]hw.Range
 	earlyRAMCount int
-	earlyFailure  string // set when the heap could not be sized
+	// earlyAvoid lists the boot modules, which the heap must not cover;
+	// earlyAvoidCount of them are valid. As many as early reads (64, as
+	// bootinfo.MaxModules).
+	earlyAvoid      [64]hw.Range
+	earlyAvoidCount int
+	// The loader's command line in memory, for early's own options.
+	earlyCmdlineAddr uint64
+	earlyCmdlineLen  int
 	// ebdaSegment is the BIOS data area's word at 0x40E (the EBDA's
 	// segment, where an ACPI RSDP may be), read while page 0 is mapped.
 	ebdaSegment uint16
@@ -76,6 +80,7 @@ var (
 //
 //go:nosplit
 func early() {
+	installEarlyIDT()
 	ebdaSegment = *(*uint16)(unsafe.Pointer(uintptr(0x40e)))
 	switch {
 	case bootMagic == multiboot2Magic:
@@ -85,6 +90,12 @@ func early() {
 	}
 	sizeHeap()
 	finishPaging()
+	if hasWord(earlyCmdline(), EarlyCrashOption) {
+		earlyCrash()
+	}
+	if hasWord(earlyCmdline(), APCrashOption) {
+		apCrash = 1
+	}
 }
 
 //go:nosplit
@@ -118,12 +129,12 @@ func keep(addr uint64, n uint32) {
 }
 
 // keepString copies a NUL-terminated string (with its NUL) of at most max
-// bytes.
+// bytes and returns how many it copied.
 //
 //go:nosplit
-func keepString(addr uint64, max uint32) {
+func keepString(addr uint64, max uint32) uint32 {
 	if addr == 0 {
-		return
+		return 0
 	}
 	n := uint32(0)
 	for n < max && *(*byte)(unsafe.Pointer(uintptr(addr + uint64(n)))) != 0 {
@@ -133,6 +144,19 @@ func keepString(addr uint64, max uint32) {
 		n++ // the NUL
 	}
 	keep(addr, n)
+	return n
+}
+
+//go:nosplit
+func addAvoid(base, size uint64) {
+	if size == 0 {
+		return
+	}
+	if earlyAvoidCount >= len(earlyAvoid) {
+		earlyPanic("more boot modules than early can keep the heap off")
+	}
+	earlyAvoid[earlyAvoidCount] = hw.Range{Base: base, Size: size}
+	earlyAvoidCount++
 }
 
 //go:nosplit
@@ -162,12 +186,15 @@ const (
 //go:nosplit
 func earlyPVH(info uint64) {
 	keep(info, pvhInfoSize)
-	keepString(load64(info+pvhCmdline), maxCmdline)
+	earlyCmdlineAddr = load64(info + pvhCmdline)
+	earlyCmdlineLen = int(keepString(earlyCmdlineAddr, maxCmdline))
 	if n := load32(info + pvhNrModules); n > 0 && n <= 64 {
 		list := load64(info + pvhModlist)
 		keep(list, n*pvhModuleSize)
 		for i := uint64(0); i < uint64(n); i++ {
-			keepString(load64(list+i*pvhModuleSize+16), maxCmdline) // module command line
+			m := list + i*pvhModuleSize // {paddr, size, cmdline_paddr, reserved}
+			addAvoid(load64(m), load64(m+8))
+			keepString(load64(m+16), maxCmdline)
 		}
 	}
 	if load32(info+pvhVersion) < 1 {
@@ -189,10 +216,12 @@ func earlyPVH(info uint64) {
 // Multiboot2 information: u32 total_size, u32 reserved, then 8-aligned
 // tags {u32 type, u32 size}; tag 6 is the memory map.
 const (
-	mb2TagEnd    = 0
-	mb2TagMmap   = 6
-	mb2MaxSize   = 64 << 10
-	mb2MmapEntry = 16 // entries start here in the tag
+	mb2TagEnd     = 0
+	mb2TagCmdline = 1 // {type, size, string}
+	mb2TagModule  = 3 // {type, size, mod_start u32, mod_end u32, string}
+	mb2TagMmap    = 6
+	mb2MaxSize    = 64 << 10
+	mb2MmapEntry  = 16 // entries start here in the tag
 )
 
 //go:nosplit
@@ -208,6 +237,15 @@ func earlyMultiboot2(mbi uint64) {
 		if typ == mb2TagEnd || size < 8 || off+uint64(size) > uint64(total) {
 			break
 		}
+		if typ == mb2TagCmdline && size > 8 {
+			earlyCmdlineAddr, earlyCmdlineLen = mbi+off+8, int(size-8)
+		}
+		if typ == mb2TagModule && size >= 16 {
+			start, end := load32(mbi+off+8), load32(mbi+off+12)
+			if end > start {
+				addAvoid(uint64(start), uint64(end-start))
+			}
+		}
 		if typ == mb2TagMmap && size >= mb2MmapEntry {
 			esize := uint64(load32(mbi + off + 8))
 			if esize >= 24 {
@@ -222,36 +260,33 @@ func earlyMultiboot2(mbi uint64) {
 	}
 }
 
-// sizeHeap sets RamSize: the Go heap region runs from RamStart to the end of
-// the RAM around it (adjacent RAM ranges joined), at most heapCeiling.
+// sizeHeap places the Go heap and the boot stack (layOutHeap) and sets the
+// runtime's RamStart, RamSize and Bloc, or stops, saying how much RAM the
+// machine would need.
 //
 //go:nosplit
 func sizeHeap() {
-	ramStart := uint64(goos.RamStart)
-	end := ramStart
-	for grew := true; grew; {
-		grew = false
-		for i := 0; i < earlyRAMCount && i < len(earlyRAM); i++ {
-			// No methods here: early may only call nosplit code.
-			base, rend := earlyRAM[i].Base, earlyRAM[i].Base+earlyRAM[i].Size
-			if base <= end && rend > end {
-				end, grew = rend, true
-			}
-		}
+	if earlyRAMCount == 0 {
+		earlyPanic("the boot loader gave no memory map")
 	}
-	if end > heapCeiling {
-		end = heapCeiling
+	start, end := imageBounds()
+	image := hw.Range{Base: start, Size: end - start}
+	l, ok := layOutHeap(earlyRAM[:earlyRAMCount], image, earlyAvoid[:earlyAvoidCount])
+	if !ok {
+		earlyPrint("aero: boot failed: not enough memory: the Go heap needs ")
+		earlyPrintMiB(heapNeed)
+		earlyPrint(" of RAM above the kernel image (which ends at ")
+		earlyPrintMiB(end)
+		earlyPrint("); the memory map's largest stretch there is ")
+		earlyPrintMiB(l.Heap.Size)
+		earlyPrint(": this kernel needs at least ")
+		earlyPrintMiB(l.Need)
+		earlyPrint(" of RAM\n")
+		earlyExit()
 	}
-	switch {
-	case earlyRAMCount == 0:
-		earlyFailure = "the boot loader gave no memory map"
-	case end-ramStart < minHeap:
-		earlyFailure = "not enough RAM above RamStart for the Go heap"
-	default:
-		goos.RamSize = uint(end - ramStart)
-		return
-	}
-	earlyPanic(earlyFailure)
+	goos.RamStart = uint(l.RamStart)
+	goos.RamSize = uint(l.RamSize)
+	goos.Bloc = uintptr(l.Bloc)
 }
 
 // earlyPanic reports on COM1 and stops: through isa-debug-exit when QEMU
@@ -262,8 +297,28 @@ func earlyPanic(msg string) {
 	earlyPrint("aero: boot failed: ")
 	earlyPrint(msg)
 	earlyPrint("\n")
+	earlyExit()
+}
+
+// earlyExit stops the machine with a failing status: isa-debug-exit's
+// value 1 (QEMU exits with status 3), else, without the device, a halt.
+//
+//go:nosplit
+func earlyExit() {
 	outl(debugExitPort, 1)
 	haltForever()
+}
+
+// earlyPrintMiB prints n bytes in MiB, rounded up, with the unit.
+//
+//go:nosplit
+func earlyPrintMiB(n uint64) {
+	var buf [20]byte
+	k := appendDecimal(buf[:], 0, (n+1<<20-1)>>20)
+	for i := 0; i < k; i++ {
+		printk(buf[i])
+	}
+	earlyPrint(" MiB")
 }
 
 //go:nosplit
@@ -273,24 +328,48 @@ func earlyPrint(s string) {
 	}
 }
 
-// finishPaging unmaps page 0 and fills PDPT entries 4..63 (4-64 GiB) with
-// 1 GiB pages: cacheable where the memory map has RAM, uncached otherwise
-// (64-bit PCI windows). Offsets as in cpuinit_amd64.s.
+// finishPaging unmaps page 0 and maps 4-64 GiB: cacheable where the
+// memory map has RAM, uncached otherwise (64-bit PCI windows), by 1 GiB
+// where the CPU has 1 GiB pages, else by 2 MiB through highPDs, with the
+// same attributes per GiB. Offsets as in cpuinit_amd64.s.
 //
 //go:nosplit
 func finishPaging() {
+	const ps, rw, p, pcd = 1 << 7, 1 << 1, 1 << 0, 1 << 4 // SDM Vol. 3A, 4.5
 	tables := readCR3() &^ 0xfff
 	*(*uint64)(unsafe.Pointer(uintptr(tables + 0x3000))) = 0 // PT[0]
 	pdpt := tables + 0x1000
+	gigPages := hasGigPages()
+	pds := (uint64(uintptr(unsafe.Pointer(&highPDs))) + 0xfff) &^ 0xfff
 	for slot := uint64(4); slot < mapTop>>30; slot++ {
 		base := slot << 30
-		entry := base | 1<<7 | 1<<1 | 1<<0 // PS, RW, P
+		flags := uint64(rw | p)
 		if !overlapsRAM(base, base+1<<30) {
-			entry |= 1 << 4 // PCD
+			flags |= pcd
+		}
+		entry := base | ps | flags
+		if !gigPages {
+			pd := pds + (slot-4)*4096
+			for i := uint64(0); i < 512; i++ {
+				*(*uint64)(unsafe.Pointer(uintptr(pd + i*8))) = base + i<<21 | ps | flags
+			}
+			entry = pd | rw | p
 		}
 		*(*uint64)(unsafe.Pointer(uintptr(pdpt + slot*8))) = entry
 	}
 	writeCR3(readCR3())
+}
+
+// hasGigPages reports whether the CPU has 1 GiB pages (CPUID 0x80000001
+// EDX bit 26, Page1GB; Intel SDM Vol. 2A, CPUID).
+//
+//go:nosplit
+func hasGigPages() bool {
+	if top, _, _, _ := cpuid(0x80000000, 0); top < 0x80000001 {
+		return false
+	}
+	_, _, _, d := cpuid(0x80000001, 0)
+	return d&(1<<26) != 0
 }
 
 //go:nosplit
@@ -312,3 +391,7 @@ func rdtsc() uint64
 func readCR3() uint64
 func writeCR3(v uint64)
 func haltForever()
+
+// imageBounds returns the kernel image's first byte (its ELF header page,
+// which the first PT_LOAD maps) and the end of its bss.
+func imageBounds() (start, end uint64)

@@ -16,10 +16,12 @@ import (
 
 // The application processors (APs) start in real mode in tamago's AP
 // trampoline (amd64/smp.s), which Aero reuses: it is copied to
-// apinitAddress, switches to long mode on the BSP's page tables, loads the
-// BSP's GDT and IDT, counts itself in at taskAddress and halts until an NMI
-// says that a task (stack, g, entry) waits at taskAddress. These addresses
-// and the task layout are the trampoline's.
+// apinitAddress and switches to long mode on the BSP's page tables; then
+// Aero's apEarlyStart (apstart_amd64.s, in place of tamago's apstart) loads
+// the BSP's GDT and the early IDT, counts itself in at taskAddress and
+// halts until an NMI says that a task (stack, g, entry) waits at
+// taskAddress, and loads the runtime's IDT before it runs it. These
+// addresses and the task layout are the trampoline's.
 const (
 	apinitAddress  = 0x4000
 	apstartAddress = 0x5000
@@ -107,6 +109,10 @@ func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	}
 
 	apinitReloc(apinitAddress, apstartAddress)
+	// The trampoline's long-mode part: Aero's, on the early IDT until the
+	// AP runs Go (apstart_amd64.s), not tamago's apstart.
+	_, apStart := earlyPCs()
+	*mem64(apstartAddress) = uint64(apStart)
 	*mem64(gdtAddress + 0x00) = 0
 	*mem64(gdtAddress + 0x08) = 0x00209a00000fffff // code, limit set for real mode
 	*mem64(gdtAddress + 0x10) = 0x00009200000fffff // data

@@ -37,8 +37,10 @@ import (
 // otherwise.
 const DefaultGOOSPkg = "github.com/usbarmory/tamago"
 
-// LDFlags place the kernel where tamago's amd64 memory layout expects it.
-const LDFlags = "-T 0x10010000 -R 0x1000"
+// LDFlags link the kernel at 1 MiB (its ELF header page at 0x100000, text
+// at 0x101000), where Linux loads too: the lowest RAM above the BIOS areas
+// (see core/platform, layout.go).
+const LDFlags = "-T 0x101000 -R 0x1000"
 
 // Options says what to build and where.
 type Options struct {

@@ -152,7 +152,7 @@ func (c crafted) build() []byte {
 }
 
 func kernel() crafted {
-	return crafted{entry: 0x10010000, paddr: 0x1000f000, noteOff: 0xf80, codeOff: 0x1000}
+	return crafted{entry: 0x101000, paddr: 0x100000, noteOff: 0xf80, codeOff: 0x1000}
 }
 
 func TestStampCrafted(t *testing.T) {
