@@ -58,9 +58,13 @@ var lines struct {
 	sync.Mutex
 	started  bool
 	byVector [256]atomic.Pointer[irqLine]
-	byGSI    map[uint32]*irqLine
-	fallback atomic.Pointer[func(int)] // ServeInterrupts' isr
-	stray    atomic.Uint64             // interrupts nobody took
+	// lineVector marks the vectors ever handed to an IRQ line: an
+	// interrupt taken on one just before its line was masked or closed
+	// may be dispatched after, and is then stray, never another user's.
+	lineVector [256]atomic.Bool
+	byGSI      map[uint32]*irqLine
+	fallback   atomic.Pointer[func(int)] // ServeInterrupts' isr
+	stray      atomic.Uint64             // interrupts nobody took
 }
 
 func startDispatcher() {
@@ -81,6 +85,7 @@ func startDispatcher() {
 }
 
 func dispatch(vector int) {
+	lineVector := false
 	if vector >= 0 && vector < len(lines.byVector) {
 		if l := lines.byVector[vector].Load(); l != nil {
 			if h := l.handler.Load(); h != nil {
@@ -88,8 +93,9 @@ func dispatch(vector int) {
 				return
 			}
 		}
+		lineVector = lines.lineVector[vector].Load()
 	}
-	if f := lines.fallback.Load(); f != nil {
+	if f := lines.fallback.Load(); f != nil && !lineVector {
 		(*f)(vector)
 		return
 	}
@@ -103,7 +109,8 @@ func dispatch(vector int) {
 func StrayInterrupts() uint64 { return lines.stray.Load() }
 
 // ServeInterrupts calls isr with the vector of every device interrupt that
-// no IRQ line owns, until stop is closed. Interrupts that arrive while isr
+// no IRQ line owns, until stop is closed (one arriving late on a vector an
+// IRQ line had is stray, not isr's). Interrupts that arrive while isr
 // runs are coalesced into one call (the signal is a bit, as a pending IRQ
 // is). One ServeInterrupts runs at a time: a second one panics.
 func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
@@ -167,6 +174,7 @@ func IRQLine(gsi uint32, activeLow, level bool) (hw.IRQ, error) {
 	}
 	lines.byGSI[gsi] = l
 	lines.byVector[v].Store(l)
+	lines.lineVector[v].Store(true)
 	return l, nil
 }
 

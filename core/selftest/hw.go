@@ -168,34 +168,49 @@ func testIRQLine(t *ktest.T) {
 	if err := line.Enable(handler); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	enabled := count.Load()
+	// Delivery is what is checked, not the rate: a loaded host delays
+	// the dispatcher, and each late handler call coalesces the RTC's
+	// ticks (it raises the next only once register C is read).
+	const want = 5
+	start := time.Now()
+	enabled, ok := waitCount(&count, want, 5*time.Second)
+	if !ok {
+		t.Fatalf("%d RTC interrupts in %v with the line enabled, want %d", enabled, time.Since(start).Round(time.Millisecond), want)
+	}
 	if err := line.Mask(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // one already being taken finishes
 	masked := count.Load()
 	stray := platform.StrayInterrupts()
 	for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
 		rtc(regC) // acknowledge by polling: the RTC keeps interrupting
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := count.Load(); got != masked {
-		t.Errorf("%d handler calls while masked", got-masked)
-	}
-	if s := platform.StrayInterrupts(); s != stray {
-		t.Errorf("%d interrupts arrived on the masked line", s-stray)
+	// Masking stops deliveries; one interrupt already taken when Mask ran
+	// may still be dispatched after it (to the handler or, the line
+	// having none, as stray). More than that came through the mask.
+	late := int64(count.Load()-masked) + int64(platform.StrayInterrupts()-stray)
+	if late > 1 {
+		t.Errorf("%d interrupts arrived on the masked line (at most the one in flight when it was masked may)", late)
 	}
 	if err := line.Enable(handler); err != nil {
 		t.Fatal(err)
 	}
+	base := count.Load()
 	rtc(regC)
-	time.Sleep(200 * time.Millisecond)
-	again := count.Load() - masked
-	t.Logf("RTC on ISA IRQ 8: %d interrupts in 300 ms enabled, none in 200 ms masked, %d in 200 ms re-enabled (64 Hz)", enabled, again)
-	// 64 Hz for 0.3 s is ~19; a loaded host may coalesce some, but a
-	// handful alone would mean delivery or the EOI path is broken.
-	if enabled < 5 || again < 3 {
-		t.Errorf("%d interrupts enabled, %d re-enabled: want several each", enabled, again)
+	if got, ok := waitCount(&count, base+3, 5*time.Second); !ok {
+		t.Errorf("%d RTC interrupts after the line was enabled again, want 3", got-base)
+	}
+	t.Logf("RTC on ISA IRQ 8: %d interrupts enabled, %d late while masked, %d after enabling again", enabled, late, count.Load()-base)
+}
+
+// waitCount waits until *c reaches want or d passes; it returns the last
+// count seen and whether it reached want.
+func waitCount(c *atomic.Int32, want int32, d time.Duration) (int32, bool) {
+	for end := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		n := c.Load()
+		if n >= want || time.Now().After(end) {
+			return n, n >= want
+		}
 	}
 }

@@ -314,7 +314,12 @@ func testIOAPIC(t *ktest.T) {
 	if err := platform.Route(gsi, vector, platform.BootCPU(), activeLow, level); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(600 * time.Millisecond)
+	// Delivery and the EOI path are what is checked, not the rate (a
+	// loaded host delays the handler, and the RTC's ticks coalesce).
+	const want = 5
+	start := time.Now()
+	n, ok := waitCount(&count, want, 5*time.Second)
+	took := time.Since(start).Round(time.Millisecond)
 	setRTC(regB, oldB)
 	setRTC(regA, oldA)
 	if err := platform.Mask(gsi); err != nil {
@@ -322,14 +327,12 @@ func testIOAPIC(t *ktest.T) {
 	}
 	close(stop)
 	<-done
-	n := count.Load()
-	t.Logf("RTC: ISA IRQ 8 -> GSI %d -> vector %#x: %d interrupts in 600 ms (64 Hz)", gsi, vector, n)
+	t.Logf("RTC: ISA IRQ 8 -> GSI %d -> vector %#x: %d interrupts in %v", gsi, vector, n, took)
 	if v := wrong.Load(); v != 0 {
 		t.Errorf("an interrupt arrived on vector %#x", v)
 	}
-	// 64 Hz for 0.6 s is ~38; a loaded host may coalesce some, but one
-	// arrival alone would mean the EOI path is broken.
-	if n < 5 {
-		t.Errorf("%d RTC interrupts in 600 ms, want several", n)
+	// One arrival alone would mean the EOI path is broken.
+	if !ok {
+		t.Errorf("%d RTC interrupts in %v, want %d", n, took, want)
 	}
 }
