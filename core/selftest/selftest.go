@@ -224,7 +224,11 @@ func testSleep(t *ktest.T) {
 	time.Sleep(time.Second)
 	d := time.Since(start)
 	fmt.Printf("aero-test: sleep-end elapsed=%d\n", d.Nanoseconds())
-	if d < time.Second || d > 1100*time.Millisecond {
+	// Never short. Late only by what a loaded host can take from a vCPU
+	// (seen: 1.12 s at load 13 on 2 cores); half a second late means the
+	// timer path is broken. The clock's rate is checked against the host's
+	// by qemu's TestBootSleep.
+	if d < time.Second || d > 1500*time.Millisecond {
 		t.Errorf("time.Sleep(1s) took %v by the kernel's clock", d)
 	}
 }
