@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aerokernel/aero/qemu/qemutest"
+	"github.com/aerokernel/aero/toolchain/smoke/checks"
 )
 
 // SoakEnv, when set to a count N, makes TestSoak boot the smoke kernel N
@@ -23,8 +24,8 @@ const SoakEnv = "AERO_SOAK"
 // runs the gc check GCStressRounds times with a GCStressTimeout timeout.
 const (
 	GCStressEnv     = "AERO_GCSTRESS"
-	GCStressRounds  = 20
-	GCStressTimeout = 30 * time.Second
+	GCStressRounds  = 10
+	GCStressTimeout = checks.DefaultTimeout
 )
 
 // TestGCStress counts the gc check's rounds that overran their timeout

@@ -25,8 +25,8 @@ import (
 
 // Rounds and Timeout are what a round count and timeout default to.
 const (
-	Rounds  = 20
-	Timeout = 30 * time.Second
+	Rounds  = 10
+	Timeout = checks.DefaultTimeout
 )
 
 func main() {
