@@ -108,8 +108,8 @@ type soakBoot struct {
 }
 
 // TestSoak boots the smoke kernel again and again, judging every boot as
-// TestSmoke does (checkSmokeRun), and prints the failures, each with its
-// boot's tail, and per check the median and worst time on the host clock.
+// TestSmoke does (checkSmokeRun); it prints a line per boot (a failed
+// one's serial tail after it), then the failures and per check the median and worst time on the host clock.
 // A check's time runs from the line before its result line (the info line
 // for the first check) to its result line.
 func TestSoak(t *testing.T) {
@@ -134,7 +134,11 @@ func TestSoak(t *testing.T) {
 			})
 			b.failed = !ok
 			boots = append(boots, b)
-			fmt.Printf("soak: %s %s in %v\n", b.name, map[bool]string{true: "ok", false: "FAIL"}[ok], b.took.Round(time.Millisecond))
+			if ok {
+				fmt.Printf("soak: %s ok in %v\n", b.name, b.took.Round(time.Millisecond))
+			} else {
+				fmt.Printf("soak: %s FAIL in %v; its tail:\n%s\n", b.name, b.took.Round(time.Millisecond), b.tail)
+			}
 		}
 	}
 	fmt.Print(soakReport(boots, time.Since(start)))
@@ -166,8 +170,8 @@ func checkTimes(r *smokeRun) []checkTime {
 	return times
 }
 
-// soakReport is the closing note: the count of failures, each failed
-// boot's tail, and per check (in the order of first appearance) the
+// soakReport is the closing note: the count of failures, the failed
+// boots, and per check (in the order of first appearance) the
 // median and worst time over the boots that printed it.
 func soakReport(boots []soakBoot, took time.Duration) string {
 	var b strings.Builder
@@ -187,10 +191,14 @@ func soakReport(boots []soakBoot, took time.Duration) string {
 			per[c.name] = append(per[c.name], c.d)
 		}
 	}
+	var names []string
 	for _, s := range failed {
-		fmt.Fprintf(&b, "soak: FAIL %s; its tail:\n%s\n", s.name, s.tail)
+		names = append(names, s.name)
 	}
 	fmt.Fprintf(&b, "soak: %d boots, %d failures, %v in all\n", len(boots), len(failed), took.Round(time.Second))
+	if len(failed) > 0 {
+		fmt.Fprintf(&b, "soak: failed: %s (each boot's tail is printed after its line above)\n", strings.Join(names, " "))
+	}
 	row := func(name string, d []time.Duration) {
 		slices.Sort(d)
 		fmt.Fprintf(&b, "soak: %-12s n=%-4d median=%-10v worst=%v\n", name, len(d),
