@@ -56,7 +56,7 @@ func run() {
 		fmt.Println("gcstress: no gc check in checks.All")
 		os.Exit(1)
 	}
-	env := &checks.Env{Printf: func(string, ...any) {}, Timeout: timeout}
+	env := &checks.Env{Printf: func(format string, args ...any) { fmt.Printf("gcstress: "+format+"\n", args...) }, Timeout: timeout}
 	fail := 0
 	var worst time.Duration
 	for i := range rounds {
