@@ -37,7 +37,7 @@ MODULES = $(shell $(GO) work edit -json go.work | sed -n 's/.*"DiskPath": "\(.*\
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := image
-.PHONY: help image run iso toolchain deps test clean
+.PHONY: help image run iso toolchain deps test soak clean
 
 help: ## list the targets
 	@echo 'Aero make targets:'
@@ -94,6 +94,16 @@ test: deps toolchain ## vet and test every module (kernel tests get AERO_GO)
 		echo "== $$m: go test (AERO_GO=$$aero_go)"; \
 		(cd "$$m" && AERO_GO="$$aero_go" $(GO) test -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...); \
 	done
+
+# Boots per CPU count of `make soak` (at -smp 2, then as many at -smp 4).
+SOAK ?= 100
+
+# Not part of `make test`: about 15 s a boot under TCG, so the default
+# 100+100 boots take most of an hour. Local directory mode (no package
+# argument) so the closing note is printed even when every boot passes.
+soak: deps toolchain ## boot the toolchain smoke kernel SOAK times at -smp 2 and at -smp 4; print failures and per-check times
+	@aero_go=$$($(TOOLCHAIN_GO)); \
+	cd toolchain && AERO_GO="$$aero_go" AERO_SOAK=$(SOAK) $(GO) test -count=1 -timeout 0 -run '^TestSoak$$'
 
 clean: ## remove build outputs (build/); the toolchain cache stays
 	rm -rf $(BUILD)

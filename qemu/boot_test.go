@@ -89,6 +89,13 @@ var bootCases = []struct {
 	{"q35-smp6-numa3-uneven", qemu.Options{CPUs: 6,
 		Numa:      []qemu.Node{{CPUs: "0-2", Mem: "2G"}, {CPUs: "3", Mem: "1G"}, {CPUs: "4-5", Mem: "1G"}},
 		Distances: []qemu.Distance{{Src: 0, Dst: 1, Val: 20}, {Src: 0, Dst: 2, Val: 30}, {Src: 1, Dst: 2, Val: 25}}}},
+	// Nautilus's README: nodes with CPUs and no memory, which QEMU 7.2
+	// refuses; -m is split over them (qemu.SplitMemory).
+	{"q35-smp4-numa2-split", qemu.Options{CPUs: 4, Memory: "2048",
+		Numa: []qemu.Node{{CPUs: "0-1"}, {CPUs: "2-3"}}}},
+	// A split that does not divide: 328M, 328M and the rest, 344M.
+	{"q35-smp3-numa3-split-uneven", qemu.Options{CPUs: 3, Memory: "1000M",
+		Numa: []qemu.Node{{CPUs: "0"}, {CPUs: "1"}, {CPUs: "2"}}}},
 }
 
 func TestBoot(t *testing.T) {

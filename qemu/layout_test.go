@@ -6,6 +6,73 @@ import (
 	"testing"
 )
 
+// checkLayout checks o's Layout, and whether it splits the memory.
+func checkLayout(t *testing.T, o Options, want Layout, split bool) {
+	t.Helper()
+	if got := o.SplitsMemory(); got != split {
+		t.Errorf("SplitsMemory = %v, want %v", got, split)
+	}
+	got, err := o.Layout()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Layout:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestSplitMemory checks the split of -m over NUMA nodes that give no
+// memory: QEMU before 5.1 gave each node but the last mem/n rounded down
+// to 8 MiB and the last the rest.
+func TestSplitMemory(t *testing.T) {
+	tests := []struct {
+		name string
+		o    Options
+		want Layout
+	}{
+		{"Nautilus's README, default memory", Options{CPUs: 4, Numa: []Node{{"0-1", ""}, {"2-3", ""}}}, Layout{4, 2048, []NodeLayout{
+			{[]int{0, 1}, 1024, []int{10, 20}},
+			{[]int{2, 3}, 1024, []int{20, 10}}}}},
+		{"one node", Options{CPUs: 2, Memory: "1G", Numa: []Node{{"0-1", ""}}}, Layout{2, 1024, []NodeLayout{
+			{[]int{0, 1}, 1024, []int{10}}}}},
+		{"share rounded to 8 MiB, the rest on the last", Options{CPUs: 3, Memory: "1000M", Numa: []Node{{"0", ""}, {"1", ""}, {"2", ""}}},
+			Layout{3, 1000, []NodeLayout{
+				{[]int{0}, 328, []int{10, 20, 20}},
+				{[]int{1}, 328, []int{20, 10, 20}},
+				{[]int{2}, 344, []int{20, 20, 10}}}}},
+		{"a node with neither CPUs nor memory gets a share", Options{CPUs: 2, Memory: "2G", Numa: []Node{{"0-1", ""}, {"", ""}},
+			Distances: []Distance{{0, 1, 30}}}, Layout{2, 2048, []NodeLayout{
+			{[]int{0, 1}, 1024, []int{10, 30}},
+			{nil, 1024, []int{30, 10}}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { checkLayout(t, tc.o, tc.want, true) })
+	}
+	for _, tc := range []struct {
+		mem, n int
+		want   []int
+		err    string
+	}{
+		{2048, 2, []int{1024, 1024}, ""},
+		{2048, 3, []int{680, 680, 688}, ""},
+		{100, 4, []int{24, 24, 24, 28}, ""},
+		{7, 1, []int{7}, ""},
+		{15, 2, nil, "15M cannot be split over 2 NUMA nodes"},
+		{1024, 0, nil, "0 NUMA nodes"},
+	} {
+		got, err := SplitMemory(tc.mem, tc.n)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("SplitMemory(%d, %d) = %v, %v; want error %q", tc.mem, tc.n, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("SplitMemory(%d, %d) = %v, %v; want %v", tc.mem, tc.n, got, err, tc.want)
+		}
+	}
+}
+
 func TestLayout(t *testing.T) {
 	tests := []struct {
 		name string
@@ -38,15 +105,7 @@ func TestLayout(t *testing.T) {
 				{nil, 512, []int{20, 20, 10}}}}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.o.Layout()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Layout:\n got %+v\nwant %+v", got, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkLayout(t, tc.o, tc.want, false) })
 	}
 	// Layout needs no kernel, but rejects what Args rejects about the shape.
 	for _, o := range []Options{

@@ -73,7 +73,7 @@ type Options struct {
 	MaxCPUs int
 	// Memory is the -m size: a number of MiB with an optional M, G or T
 	// suffix ("2G", "1536M", "512"). Empty means the sum of the NUMA nodes'
-	// memory when Numa is given, else 2G.
+	// memory when Numa gives it, else 2G.
 	Memory string
 	// MemSlots and MaxMemory, both set, make memory hot-pluggable
 	// (-m size,slots=S,maxmem=M): the firmware reserves room for it.
@@ -122,8 +122,36 @@ type Node struct {
 	// CPUs is a CPU list such as "0-2", "3" or "0,2-3"; empty makes a
 	// memory-only node.
 	CPUs string
-	// Mem is the node's memory, in the syntax of Options.Memory.
+	// Mem is the node's memory, in the syntax of Options.Memory. Either
+	// every node of Options.Numa gives its memory or none does: then the
+	// memory (Options.Memory, default 2G) is split over the nodes as QEMU
+	// did before version 5.1 (see SplitMemory); QEMU 7.2 refuses nodes
+	// without memory.
 	Mem string
+}
+
+// NodeMemAlign is the granularity, in MiB, of the shares SplitMemory gives:
+// QEMU's numa_mem_align_shift for the PC machines, 23 (8 MiB).
+const NodeMemAlign = 8
+
+// SplitMemory splits mem MiB over n NUMA nodes the way QEMU did for nodes
+// without memory before version 5.1 (numa_default_auto_assign_ram): each
+// node but the last gets mem/n rounded down to NodeMemAlign, the last the
+// rest. It is an error when a share would be empty.
+func SplitMemory(mem, n int) ([]int, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("qemu: %d NUMA nodes to split memory over", n)
+	}
+	share := mem / n / NodeMemAlign * NodeMemAlign
+	if share == 0 && n > 1 {
+		return nil, fmt.Errorf("qemu: %s cannot be split over %d NUMA nodes in shares of %d MiB", formatMiB(mem), n, NodeMemAlign)
+	}
+	shares := make([]int, n)
+	for i := range n - 1 {
+		shares[i] = share
+	}
+	shares[n-1] = mem - share*(n-1)
+	return shares, nil
 }
 
 // Distance is one SLIT entry: the distance from node Src to node Dst.
@@ -411,6 +439,19 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 			nodes = append(nodes, NodeLayout{CPUs: list, MemMiB: m})
 		}
 	} else {
+		split, err := o.checkNodeMem()
+		if err != nil {
+			return nil, 0, err
+		}
+		var shares []int
+		if split {
+			if mem == 0 {
+				mem = 2048
+			}
+			if shares, err = SplitMemory(mem, len(o.Numa)); err != nil {
+				return nil, 0, err
+			}
+		}
 		owner := make(map[int]int)
 		sum := 0
 		for i, spec := range o.Numa {
@@ -427,11 +468,10 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 				}
 				owner[c] = i
 			}
-			if spec.Mem == "" {
-				return nil, 0, fmt.Errorf("qemu: NUMA node %d: no memory size", i)
-			}
-			m, err := ParseSize(spec.Mem)
-			if err != nil {
+			var m int
+			if split {
+				m = shares[i]
+			} else if m, err = ParseSize(spec.Mem); err != nil {
 				return nil, 0, fmt.Errorf("qemu: NUMA node %d: memory: %w", i, err)
 			}
 			sum += m
@@ -456,6 +496,37 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 		return nil, 0, err
 	}
 	return nodes, mem, nil
+}
+
+// checkNodeMem reports whether o.Numa's nodes leave their memory to
+// SplitMemory (none gives any); some giving it and some not is an error.
+func (o Options) checkNodeMem() (split bool, err error) {
+	var with, without []int
+	for i, n := range o.Numa {
+		if n.Mem == "" {
+			without = append(without, i)
+		} else {
+			with = append(with, i)
+		}
+	}
+	if len(with) > 0 && len(without) > 0 {
+		nodes := func(l []int) string {
+			if len(l) == 1 {
+				return fmt.Sprintf("node %d", l[0])
+			}
+			return "nodes " + report.FormatCPUList(l)
+		}
+		return false, fmt.Errorf("qemu: NUMA %s without memory but %s with it: give every node its memory, or none to split the memory evenly",
+			nodes(without), nodes(with))
+	}
+	return len(o.Numa) > 0 && len(with) == 0, nil
+}
+
+// SplitsMemory reports whether o's explicit NUMA nodes get their memory
+// from SplitMemory (Layout then has the shares), because none gives any.
+func (o Options) SplitsMemory() bool {
+	split, err := o.checkNodeMem()
+	return err == nil && split
 }
 
 // distances checks o.Distances and fills in each node's Dist as QEMU does.

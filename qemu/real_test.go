@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aerokernel/aero/core/report"
+	"github.com/aerokernel/aero/image/builder"
 )
 
 // realKernel returns a kernel ELF for tests against the real QEMU: the file
@@ -38,7 +39,7 @@ func realKernel(t *testing.T) string {
 	}
 	smokeOnce.Do(func() {
 		out := filepath.Join(os.TempDir(), fmt.Sprintf("aero-qemu-test-smoke-%d.elf", os.Getpid()))
-		cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", "-T 0x101000 -R 0x1000", "-o", out, "./smoke")
+		cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", builder.LDFlags, "-o", out, "./smoke")
 		cmd.Dir = filepath.Join("..", "toolchain")
 		cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0", "GOWORK=off")
 		if msg, err := cmd.CombinedOutput(); err != nil {

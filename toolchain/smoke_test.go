@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aerokernel/aero/core/report"
+	"github.com/aerokernel/aero/image/builder"
 	"github.com/aerokernel/aero/qemu"
 	"github.com/aerokernel/aero/qemu/qemutest"
 	"github.com/aerokernel/aero/toolchain/smoke/checks"
@@ -118,25 +119,27 @@ func buildKernels(tb testing.TB) kernels {
 			built.err = err
 			return
 		}
-		for _, k := range []struct{ pkg, out string }{
-			{"./smoke", "smoke.elf"},
-			{"./smoke/panicker", "panicker.elf"},
-		} {
-			out := filepath.Join(workDir, k.out)
-			cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", "-T 0x101000 -R 0x1000", "-o", out, k.pkg)
-			cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0")
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				built.err = fmt.Errorf("%s build %s: %v\n%s", goBin, k.pkg, err, msg)
-				return
-			}
+		if built.smoke, built.err = buildKernel(goBin, "./smoke"); built.err != nil {
+			return
 		}
-		built.smoke = filepath.Join(workDir, "smoke.elf")
-		built.panicker = filepath.Join(workDir, "panicker.elf")
+		built.panicker, built.err = buildKernel(goBin, "./smoke/panicker")
 	})
 	if built.err != nil {
 		tb.Fatal(built.err)
 	}
 	return built
+}
+
+// buildKernel builds the kernel in package pkg (a directory of this
+// module) with goBin into workDir, named after the package.
+func buildKernel(goBin, pkg string) (string, error) {
+	out := filepath.Join(workDir, filepath.Base(pkg)+".elf")
+	cmd := exec.Command(goBin, "build", "-tags", "linkcpuinit", "-ldflags", builder.LDFlags, "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG=github.com/usbarmory/tamago", "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s build %s: %v\n%s", goBin, pkg, err, msg)
+	}
+	return out, nil
 }
 
 // smokeOptions is how the smoke kernel boots: microvm under TCG, the

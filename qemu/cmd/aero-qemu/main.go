@@ -6,6 +6,13 @@
 //	    -numa-node cpus=0-2,mem=2G -numa-node cpus=3,mem=1G -numa-node cpus=4-5,mem=1G \
 //	    -numa-dist 0:1=20 -numa-dist 0:2=30 -numa-dist 1:2=25
 //	aero-qemu -cdrom build/aero.iso -dry-run
+//	aero-qemu -kernel build/aero.elf -smp 4 -m 2048 \
+//	    -numa node,nodeid=0,cpus=0-1 -numa node,nodeid=1,cpus=2-3
+//
+// -numa takes QEMU's own node and dist syntax too. Nodes that give no
+// memory (QEMU 7.2 refuses them) get -m split over them as QEMU before 5.1
+// did (qemu.SplitMemory), and aero-qemu says so on standard error; some
+// nodes with memory and some without is an error.
 //
 // Arguments after the flags are passed to QEMU as they are. The serial console
 // goes to standard output; QEMU's own messages go to standard error after it
@@ -42,7 +49,7 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	var o qemu.Options
 	var c config
-	var nodes, dists listFlag
+	var nodes, dists, numa listFlag
 	fs := flag.NewFlagSet("aero-qemu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -59,8 +66,8 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.StringVar(&o.Kernel, "kernel", "", "kernel `ELF` to boot")
 	fs.StringVar(&o.ISO, "cdrom", "", "`ISO` image to boot")
 	fs.StringVar(&o.Append, "append", "", "kernel command line")
-	fs.IntVar(&o.Nodes, "numa", 0, "split CPUs and memory evenly over `N` NUMA nodes")
-	fs.Var(&nodes, "numa-node", "an explicit NUMA node, `cpus=0-2,mem=2G` (repeat per node, in node order)")
+	fs.Var(&numa, "numa", "`N`: split CPUs and memory evenly over N NUMA nodes; or QEMU's node,nodeid=I,cpus=LIST[,mem=SIZE] and dist,src=A,dst=B,val=V (repeatable; nodes without memory split -m)")
+	fs.Var(&nodes, "numa-node", "an explicit NUMA node, `cpus=0-2,mem=2G` (repeat per node, in node order; without mem, nodes split -m)")
 	fs.Var(&dists, "numa-dist", "a NUMA distance, `src:dst=val` such as 0:1=20 (repeatable)")
 	fs.BoolVar(&o.GDB, "gdb", false, "wait for gdb on tcp::1234 (-s -S)")
 	fs.BoolVar(&o.DebugExit, "debug-exit", true, fmt.Sprintf("add isa-debug-exit at port %#x", qemu.DebugExitPort))
@@ -74,8 +81,19 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	if fs.NArg() > 0 {
 		o.Extra = fs.Args()
 	}
+	for _, s := range numa {
+		if err := parseNuma(s, &o); err != nil {
+			return o, c, err
+		}
+	}
+	if len(o.Numa) > 0 && len(nodes) > 0 {
+		return o, c, errors.New("give NUMA nodes either as -numa node,... or as -numa-node, not both")
+	}
 	for _, s := range nodes {
-		n, err := parseNode(s)
+		n, id, err := parseNode(s)
+		if err == nil && id >= 0 {
+			err = fmt.Errorf("-numa-node %q: nodeid= is for -numa node,...; -numa-node nodes are numbered in order", s)
+		}
 		if err != nil {
 			return o, c, err
 		}
@@ -91,11 +109,55 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	return o, c, nil
 }
 
-// parseNode parses "cpus=0-2,mem=2G". CPU lists may hold commas:
-// "cpus=0,2-3,mem=1G" works as every part without "=" continues the list.
-func parseNode(s string) (qemu.Node, error) {
+// parseNuma parses one -numa value into o: a node count ("2"), or QEMU's
+// own syntax, "node,nodeid=0,cpus=0-1[,mem=1G]" (nodes in nodeid order,
+// nodeid optional) or "dist,src=0,dst=1,val=20".
+func parseNuma(s string, o *qemu.Options) error {
+	if n, err := strconv.Atoi(s); err == nil {
+		o.Nodes = n
+		return nil
+	}
+	kind, rest, _ := strings.Cut(s, ",")
+	switch kind {
+	case "node":
+		n, id, err := parseNode(rest)
+		if err != nil {
+			return fmt.Errorf("-numa %q: %w", s, err)
+		}
+		if id >= 0 && id != len(o.Numa) {
+			return fmt.Errorf("-numa %q: nodeid %d out of order: give nodes in nodeid order from 0 (next is %d)", s, id, len(o.Numa))
+		}
+		o.Numa = append(o.Numa, n)
+	case "dist":
+		var d qemu.Distance
+		seen := map[string]bool{}
+		for _, part := range strings.Split(rest, ",") {
+			k, v, _ := strings.Cut(part, "=")
+			p := map[string]*int{"src": &d.Src, "dst": &d.Dst, "val": &d.Val}[k]
+			x, err := strconv.Atoi(v)
+			if p == nil || err != nil || seen[k] {
+				return fmt.Errorf("-numa %q: want dist,src=A,dst=B,val=V", s)
+			}
+			*p, seen[k] = x, true
+		}
+		if len(seen) != 3 {
+			return fmt.Errorf("-numa %q: want dist,src=A,dst=B,val=V", s)
+		}
+		o.Distances = append(o.Distances, d)
+	default:
+		return fmt.Errorf("-numa %q: want a node count, node,nodeid=I,cpus=LIST[,mem=SIZE] or dist,src=A,dst=B,val=V", s)
+	}
+	return nil
+}
+
+// parseNode parses "cpus=0-2,mem=2G", and nodeid=I (returned, -1 when
+// absent). CPU lists may hold commas: "cpus=0,2-3,mem=1G" works as every
+// part without "=" continues the list, and cpus= may repeat, as in QEMU.
+// Without mem= the node leaves its memory to qemu.SplitMemory.
+func parseNode(s string) (qemu.Node, int, error) {
 	var n qemu.Node
 	var cpus []string
+	id := -1
 	last := ""
 	for _, part := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(part, "=")
@@ -104,17 +166,22 @@ func parseNode(s string) (qemu.Node, error) {
 			cpus = append(cpus, part)
 		case ok && k == "cpus":
 			cpus, last = append(cpus, v), k
-		case ok && (k == "mem" || k == "memory"):
+		case ok && (k == "mem" || k == "memory") && n.Mem == "" && v != "":
 			n.Mem, last = v, k
+		case ok && k == "nodeid" && id < 0:
+			x, err := strconv.Atoi(v)
+			if err != nil || x < 0 {
+				return n, id, fmt.Errorf("-numa-node %q: bad nodeid %q", s, v)
+			}
+			id, last = x, k
+		case ok && k == "memdev":
+			return n, id, fmt.Errorf("-numa-node %q: memdev= needs an -object of QEMU's; give mem=SIZE, or no memory to split -m", s)
 		default:
-			return n, fmt.Errorf("-numa-node %q: want cpus=LIST,mem=SIZE", s)
+			return n, id, fmt.Errorf("-numa-node %q: want cpus=LIST,mem=SIZE", s)
 		}
 	}
 	n.CPUs = strings.Join(cpus, ",")
-	if n.Mem == "" {
-		return n, fmt.Errorf("-numa-node %q: no mem=SIZE", s)
-	}
-	return n, nil
+	return n, id, nil
 }
 
 // parseDist parses "0:1=20".
@@ -130,6 +197,24 @@ func parseDist(s string) (qemu.Distance, error) {
 		return d, fmt.Errorf("-numa-dist %q: want SRC:DST=VAL, e.g. 0:1=20", s)
 	}
 	return d, nil
+}
+
+// splitNote is the line that says how the memory was split over NUMA
+// nodes that gave none; empty when nothing was split.
+func splitNote(o qemu.Options) string {
+	if !o.SplitsMemory() {
+		return ""
+	}
+	l, err := o.Layout()
+	if err != nil {
+		return ""
+	}
+	var shares []string
+	for i, n := range l.Nodes {
+		shares = append(shares, fmt.Sprintf("node %d %dM", i, n.MemMiB))
+	}
+	return fmt.Sprintf("aero-qemu: the NUMA nodes give no memory (QEMU 7.2 refuses that): split -m %dM over them as QEMU before 5.1 did, in %d MiB shares with the rest on the last: %s",
+		l.MemMiB, qemu.NodeMemAlign, strings.Join(shares, ", "))
 }
 
 // dryRun returns the command line QEMU would first be started with.
@@ -164,6 +249,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "aero-qemu:", err)
 		}
 		return 2
+	}
+	if note := splitNote(o); note != "" {
+		fmt.Fprintln(stderr, note)
 	}
 	if c.dryRun {
 		s, err := dryRun(o, qemu.KVMUsable())

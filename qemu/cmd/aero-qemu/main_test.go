@@ -40,9 +40,88 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
+// TestParseNumaQEMU checks QEMU's own -numa syntax, as Nautilus's README
+// gives it, and its mixes with memory.
+func TestParseNumaQEMU(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want qemu.Options
+	}{
+		{"Nautilus's README", []string{"-numa", "node,nodeid=0,cpus=0-1", "-numa", "node,nodeid=1,cpus=2-3"},
+			qemu.Options{Numa: []qemu.Node{{CPUs: "0-1"}, {CPUs: "2-3"}}}},
+		{"no nodeid, repeated cpus=", []string{"-numa", "node,cpus=0,cpus=2", "-numa", "node,cpus=1,3"},
+			qemu.Options{Numa: []qemu.Node{{CPUs: "0,2"}, {CPUs: "1,3"}}}},
+		{"memory and distances", []string{"-numa", "node,nodeid=0,cpus=0-1,mem=1G", "-numa", "node,nodeid=1,cpus=2-3,mem=512M", "-numa", "dist,src=0,dst=1,val=21"},
+			qemu.Options{Numa: []qemu.Node{{CPUs: "0-1", Mem: "1G"}, {CPUs: "2-3", Mem: "512M"}}, Distances: []qemu.Distance{{Src: 0, Dst: 1, Val: 21}}}},
+		{"a node count", []string{"-numa", "2"}, qemu.Options{Nodes: 2}},
+		{"-numa-node without memory", []string{"-numa-node", "cpus=0-1", "-numa-node", "cpus=2-3"},
+			qemu.Options{Numa: []qemu.Node{{CPUs: "0-1"}, {CPUs: "2-3"}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, err := parseFlags(tc.args, new(bytes.Buffer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got.Numa, tc.want.Numa) || !reflect.DeepEqual(got.Distances, tc.want.Distances) || got.Nodes != tc.want.Nodes {
+				t.Errorf("got nodes %+v dist %+v count %d\nwant %+v %+v %d", got.Numa, got.Distances, got.Nodes, tc.want.Numa, tc.want.Distances, tc.want.Nodes)
+			}
+		})
+	}
+
+	// What is wrong is said, at parse time or by the Options.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-numa", "node,nodeid=1,cpus=0-1"}, "nodeid 1 out of order"},
+		{[]string{"-numa", "node,nodeid=x,cpus=0-1"}, `bad nodeid "x"`},
+		{[]string{"-numa", "node,cpus=0-1,memdev=m0"}, "memdev= needs an -object"},
+		{[]string{"-numa", "node,cpus=0-1,mem="}, "want cpus=LIST,mem=SIZE"},
+		{[]string{"-numa", "dist,src=0,dst=1"}, "want dist,src=A,dst=B,val=V"},
+		{[]string{"-numa", "dist,src=0,dst=1,val=x"}, "want dist,src=A,dst=B,val=V"},
+		{[]string{"-numa", "cpu,node-id=0,socket-id=0"}, "want a node count, node,"},
+		{[]string{"-numa", "node,cpus=0-1", "-numa-node", "cpus=2-3"}, "not both"},
+		{[]string{"-numa-node", "nodeid=0,cpus=0-1"}, "nodeid= is for -numa node"},
+		{[]string{"-smp", "4", "-kernel", "k", "-numa", "node,cpus=0-1", "-numa", "node,cpus=2-3,mem=1G"},
+			"NUMA node 0 without memory but node 1 with it"},
+	} {
+		var errb bytes.Buffer
+		code := run(append(tc.args, "-dry-run"), new(bytes.Buffer), &errb)
+		if code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%q: status %d, stderr %q; want 2 and %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
+
+// TestSplitNote checks the stderr line that says -m was split, and the
+// command line QEMU 7.2 gets instead of nodes without memory.
+func TestSplitNote(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"-accel", "tcg", "-smp", "4", "-m", "1000", "-kernel", "k.elf", "-dry-run",
+		"-numa", "node,nodeid=0,cpus=0", "-numa", "node,nodeid=1,cpus=1-2", "-numa", "node,nodeid=2,cpus=3"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("status %d, stderr %q", code, errb.String())
+	}
+	wantNote := "aero-qemu: the NUMA nodes give no memory (QEMU 7.2 refuses that): split -m 1000M over them as QEMU before 5.1 did, in 8 MiB shares with the rest on the last: node 0 328M, node 1 328M, node 2 344M\n"
+	if errb.String() != wantNote {
+		t.Errorf("stderr %q\nwant %q", errb.String(), wantNote)
+	}
+	for _, want := range []string{"-m 1000M", "-object memory-backend-ram,id=m0,size=328M -object memory-backend-ram,id=m1,size=328M -object memory-backend-ram,id=m2,size=344M",
+		"-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-2,memdev=m1 -numa node,nodeid=2,cpus=3,memdev=m2"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("command line lacks %q:\n%s", want, out.String())
+		}
+	}
+	errb.Reset()
+	if code := run([]string{"-accel", "tcg", "-smp", "2", "-kernel", "k.elf", "-dry-run", "-numa", "node,cpus=0,mem=1G", "-numa", "node,cpus=1,mem=1G"}, &out, &errb); code != 0 || errb.Len() != 0 {
+		t.Errorf("nodes with memory: status %d, stderr %q; want 0 and nothing", code, errb.String())
+	}
+}
+
 func TestParseFlagsErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{"-numa-node", "cpus=0-1"},
 		{"-numa-node", "cpu=0,mem=1G"},
 		{"-numa-node", "0-1,mem=1G"},
 		{"-numa-dist", "0-1=20"},

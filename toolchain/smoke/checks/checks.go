@@ -7,6 +7,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -98,7 +99,9 @@ func (r Result) Line() string {
 	return fmt.Sprintf("%s %s: %s", r.Outcome, r.Name, d)
 }
 
-// Run runs c, turning a panic or an overrun of the timeout into a failure.
+// Run runs c, turning a panic or an overrun of the timeout into a failure;
+// on an overrun it prints every goroutine's stack through env.Printf
+// ("stacks <check>: <line>").
 func Run(c Check, env *Env) Result {
 	timeout := env.Timeout
 	if timeout == 0 {
@@ -123,6 +126,14 @@ func Run(c Check, env *Env) Result {
 	case r = <-done:
 	case <-time.After(timeout):
 		r.err = fmt.Errorf("did not finish within %v", timeout)
+		// Where every goroutine waits is what explains a stall.
+		if env.Printf != nil {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			for _, l := range strings.Split(strings.TrimSpace(string(buf)), "\n") {
+				env.Printf("stacks %s: %s", c.Name, l)
+			}
+		}
 	}
 	switch {
 	case r.err == nil:
