@@ -71,10 +71,3 @@ var panicDelay int64
 // SetPanicDelay makes the machine wait d after a kernel panic before it
 // exits (the panic=N command line option).
 func SetPanicDelay(d time.Duration) { panicDelay = int64(d) }
-
-// In8 and Out8 read and write an 8-bit I/O port, for drivers of legacy
-// devices (CMOS/RTC, PIT, UART).
-func In8(port uint16) uint8 { return inb(port) }
-
-// Out8 writes an 8-bit I/O port.
-func Out8(port uint16, v uint8) { outb(port, v) }

@@ -130,21 +130,6 @@ func testMMIO(t *ktest.T) {
 // nothing while masked (the RTC kept raising: its register C is polled),
 // and again once re-enabled.
 func testIRQLine(t *ktest.T) {
-	// MC146818: index port 0x70 (bit 7 keeps NMIs masked), data 0x71;
-	// register A's low bits pick the rate (32768 >> (rate-1) Hz), B's bit
-	// 6 enables the periodic interrupt, reading C acknowledges one.
-	const (
-		regA, regB, regC = 0x8a, 0x8b, 0x8c
-		rate64Hz         = 10
-		periodicEnable   = 1 << 6
-	)
-	ports, err := platform.Ports(0x70, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rtc := func(reg uint8) uint8 { ports.Write8(0, reg); return ports.Read8(1) }
-	setRTC := func(reg, v uint8) { ports.Write8(0, reg); ports.Write8(1, v) }
-
 	line, err := platform.ISAIRQ(8)
 	if err != nil {
 		t.Fatal(err)
@@ -158,12 +143,12 @@ func testIRQLine(t *ktest.T) {
 		}
 	}()
 	var count atomic.Int32
-	handler := func() { count.Add(1); rtc(regC) }
-	oldA, oldB := rtc(regA), rtc(regB)
-	defer func() { setRTC(regB, oldB); setRTC(regA, oldA) }()
-	setRTC(regA, oldA&0xf0|rate64Hz)
-	rtc(regC)
-	setRTC(regB, oldB|periodicEnable)
+	rtc, err := startRTC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rtc.stop()
+	handler := func() { count.Add(1); rtc.ack() }
 
 	if err := line.Enable(handler); err != nil {
 		t.Fatal(err)
@@ -183,7 +168,7 @@ func testIRQLine(t *ktest.T) {
 	masked := count.Load()
 	stray := platform.StrayInterrupts()
 	for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
-		rtc(regC) // acknowledge by polling: the RTC keeps interrupting
+		rtc.ack() // by polling: the RTC keeps interrupting
 		time.Sleep(5 * time.Millisecond)
 	}
 	// Masking stops deliveries; one interrupt already taken when Mask ran
@@ -197,7 +182,7 @@ func testIRQLine(t *ktest.T) {
 		t.Fatal(err)
 	}
 	base := count.Load()
-	rtc(regC)
+	rtc.ack()
 	if got, ok := waitCount(&count, base+3, 5*time.Second); !ok {
 		t.Errorf("%d RTC interrupts after the line was enabled again, want 3", got-base)
 	}

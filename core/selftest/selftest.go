@@ -283,20 +283,11 @@ func testACPI(t *ktest.T) {
 // microvm MADT omits the IRQ 0 -> GSI 2 override its wiring needs.)
 func testIOAPIC(t *ktest.T) {
 	const vector = 0x40
-	// MC146818 RTC: index port 0x70 (bit 7 keeps NMIs masked), data 0x71;
-	// register A's low bits pick the periodic rate (32768 >> (rate-1) Hz),
-	// register B bit 6 enables the periodic interrupt, reading register C
-	// acknowledges one.
-	const (
-		rtcIndex, rtcData = 0x70, 0x71
-		regA, regB, regC  = 0x8a, 0x8b, 0x8c
-		rate64Hz          = 10
-		periodicEnable    = 1 << 6
-	)
-	rtc := func(reg uint8) uint8 { platform.Out8(rtcIndex, reg); return platform.In8(rtcData) }
-	setRTC := func(reg, v uint8) { platform.Out8(rtcIndex, reg); platform.Out8(rtcData, v) }
-
 	gsi, activeLow, level := platform.ISAToGSI(8)
+	rtc, err := startRTC() // interrupts reach the CPU once Route below wires them
+	if err != nil {
+		t.Fatal(err)
+	}
 	var count, wrong atomic.Int32
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -308,13 +299,9 @@ func testIOAPIC(t *ktest.T) {
 				return
 			}
 			count.Add(1)
-			rtc(regC) // acknowledge, so the RTC raises the next one
+			rtc.ack() // so the RTC raises the next one
 		})
 	}()
-	oldA, oldB := rtc(regA), rtc(regB)
-	setRTC(regA, oldA&0xf0|rate64Hz)
-	rtc(regC)
-	setRTC(regB, oldB|periodicEnable)
 	if err := platform.Route(gsi, vector, platform.BootCPU(), activeLow, level); err != nil {
 		t.Fatal(err)
 	}
@@ -324,8 +311,7 @@ func testIOAPIC(t *ktest.T) {
 	start := time.Now()
 	n, ok := waitCount(&count, want, 5*time.Second)
 	took := time.Since(start).Round(time.Millisecond)
-	setRTC(regB, oldB)
-	setRTC(regA, oldA)
+	rtc.stop()
 	if err := platform.Mask(gsi); err != nil {
 		t.Error(err)
 	}
