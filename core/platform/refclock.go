@@ -61,23 +61,23 @@ func Recalibrate(t *acpi.Tables) (string, error) {
 }
 
 func measureHPET(h *acpi.HPET) (uint64, error) {
-	if h.Address.Space != acpi.SpaceSystemMemory {
-		return 0, fmt.Errorf("HPET registers not in memory (space %d)", h.Address.Space)
+	r, err := h.Registers()
+	if err != nil {
+		return 0, err
 	}
-	base := h.Address.Address
-	if base < 3<<30 || base >= 4<<30 {
-		return 0, fmt.Errorf("HPET at %#x is outside the uncached MMIO window", base)
+	regs, err := MMIO(r)
+	if err != nil {
+		return 0, err
 	}
-	reg := func(off uintptr) *uint64 { return (*uint64)(unsafe.Pointer(uintptr(base) + off)) }
-	period := *reg(hpetCapabilities) >> 32 // femtoseconds per tick
+	period := regs.Read64(hpetCapabilities) >> 32 // femtoseconds per tick
 	if period == 0 || period > 100_000_000 {
 		return 0, fmt.Errorf("HPET reports a tick of %d fs", period)
 	}
-	if *reg(hpetConfig)&hpetEnable == 0 {
-		*reg(hpetConfig) |= hpetEnable
+	if c := regs.Read64(hpetConfig); c&hpetEnable == 0 {
+		regs.Write64(hpetConfig, c|hpetEnable)
 	}
 	want := uint64(calibrationWindow.Nanoseconds()) * 1_000_000 / period
-	read := func() uint64 { return *reg(hpetCounter) }
+	read := func() uint64 { return regs.Read64(hpetCounter) }
 	dtsc, ticks, ok := countTSC(read, func(prev, cur uint64) uint64 { return cur - prev }, want)
 	if !ok {
 		return 0, fmt.Errorf("HPET counter does not count")
