@@ -279,7 +279,7 @@ func defaultEntry() {
 func OnEveryCPU(f func(i int)) ([]uint64, error) {
 	n := runtime.GOMAXPROCS(0)
 	var started, gathered, moved atomic.Int32
-	var all uint32 // set (and the CPUs woken) once all started, or at the deadline
+	var all uint32 // set (and the CPUs woken) once all have started; waiters also stop at the deadline
 	ids := make([]uint64, n)
 	var wg sync.WaitGroup
 	gcPercent := debug.SetGCPercent(-1)
