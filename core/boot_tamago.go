@@ -132,6 +132,7 @@ func bringUpMachine() (*Kernel, error) {
 		}
 	}
 	k.Heap = platform.Heap()
+	k.Reserved = platform.Reserved()
 	for _, w := range platform.CPUWarnings() {
 		warn("%s", w)
 	}

@@ -20,6 +20,12 @@ type Kernel struct {
 	// Heap is the physical range the Go heap lives in (goos.RamStart,
 	// RamSize); the rest of RAM is for a Memory module to manage.
 	Heap Range
+	// Reserved is the RAM (ascending) a Memory module must never hand
+	// out: the first MiB (BIOS data, the AP trampoline, the EBDA), the
+	// runtime's region (the kernel image with its page tables and boot
+	// stack, and the Go heap: Heap) and the boot loader's modules. What a
+	// Memory may manage is RAM (or a node's Memory) minus Reserved.
+	Reserved []Range
 	// ACPI is the firmware's tables (nil when none were found).
 	ACPI *acpi.Tables
 	// CPUs lists the processors that are up; CPUs[0] is the boot CPU.

@@ -3,7 +3,9 @@
 package platform
 
 import (
+	"cmp"
 	"runtime/goos"
+	"slices"
 
 	"github.com/aerokernel/aero/core/hw"
 )
@@ -28,6 +30,17 @@ func BootSnapshot() (hw.Pieces, bool) {
 // bootinfo cannot parse the snapshot.
 func EarlyRAM() []hw.Range {
 	return append([]hw.Range(nil), earlyRAM[:earlyRAMCount]...)
+}
+
+// Reserved returns the RAM no memory manager may hand out, ascending: the
+// first MiB (BIOS data area, the AP trampoline, the EBDA and ROMs), the
+// runtime's region (Heap: the kernel image, its page tables and boot
+// stack, and the Go heap) and the boot modules early kept the heap off.
+func Reserved() []hw.Range {
+	out := []hw.Range{{Base: 0, Size: lowMemoryEnd}, Heap()}
+	out = append(out, earlyAvoid[:earlyAvoidCount]...)
+	slices.SortFunc(out, func(a, b hw.Range) int { return cmp.Compare(a.Base, b.Base) })
+	return out
 }
 
 // Heap returns the physical range of the Go heap region: [RamStart,
