@@ -86,26 +86,26 @@ func TestMakeRunInTerminal(t *testing.T) {
 	if out, err := x.run("new-session", "-d", "-s", "run", "-x", "150", "-y", "50", "-c", root, cmd); err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
-	x.waitFor(`^aero> $`, 5*time.Minute) // build and boot
+	x.waitFor(`^aero>$`, 5*time.Minute) // build and boot (the pane has no trailing blanks)
 	x.waitFor(`^aero: boot cpus=4 nodes=2 `, time.Second)
 
 	// "ores", Home, "c", End, Enter: the line reads "aero> cores".
 	x.keys("ores", "Home", "c", "End", "Enter")
-	s := x.waitFor(`^aero> cores\n4 CPUs `, time.Minute)
-	x.waitFor(`^    3      3     1\naero> $`, time.Minute)
+	x.waitFor(`^aero> cores\n4 CPUs `, time.Minute)
+	x.waitFor(`^    3      3     1\naero>$`, time.Minute)
 	// "nuXma", Left, Left, Backspace: "numa".
 	x.keys("nuXma", "Left", "Left", "BSpace", "Enter")
 	x.waitFor(`^aero> numa\n2 NUMA nodes .*\nnode 0: cpus 0-1, .*\nnode 1: cpus 2-3, `, time.Minute)
-	x.waitFor(`^node 1: .*\naero> $`, time.Minute)
-	// Up, Up, Enter: cores again.
+	x.waitFor(`^node 1: .*\naero>$`, time.Minute)
+	// Up, Up, Enter: cores again (the line before numa).
 	x.keys("Up", "Up", "Enter")
-	s = x.waitFor(`^aero> cores\n4 CPUs (.|\n)*aero> cores\n4 CPUs (.|\n)*aero> cores\n4 CPUs `, time.Minute)
+	x.waitFor(`^aero> numa\n(.|\n)*^aero> cores\n4 CPUs `, time.Minute)
 	// Ctrl-C cancels the line: no halt.
 	x.keys("halt", "C-c")
-	x.waitFor(`^aero> halt\^C\naero> $`, time.Minute)
+	x.waitFor(`^aero> halt\^C\naero>$`, time.Minute)
 	// Ctrl-A x quits QEMU, and make run ends.
 	x.keys("C-a", "x")
-	s = x.waitFor(`^make-run-ended-0$`, time.Minute)
+	s := x.waitFor(`^make-run-ended-0$`, time.Minute)
 	if !strings.Contains(s, "aero-qemu: quit (Ctrl-A x)") {
 		t.Errorf("no quit message on the terminal:\n%s", s)
 	}
