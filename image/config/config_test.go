@@ -314,10 +314,14 @@ func TestDefconfig(t *testing.T) {
 	if c.Name != "aero" {
 		t.Errorf("name %q", c.Name)
 	}
-	if _, err := c.Resolve(DefaultRegistry()); err != nil {
+	// defconfig names core's defaults and the console module (the
+	// tree's registry scan, builder.Registry, finds it there).
+	reg := DefaultRegistry()
+	reg["console"] = append(reg["console"], Module{Name: "console", Path: "github.com/aerokernel/aero/console"})
+	if _, err := c.Resolve(reg); err != nil {
 		t.Fatal(err)
 	}
-	src, err := Generate(c, DefaultRegistry())
+	src, err := Generate(c, reg)
 	if err != nil {
 		t.Fatal(err)
 	}

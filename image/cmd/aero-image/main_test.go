@@ -27,10 +27,10 @@ func TestList(t *testing.T) {
 		}
 	}
 	// The tree has other consoles, clocks and schedulers (the seam
-	// tests'); the default config chooses core's.
-	for _, kind := range []string{"clock", "console", "scheduler"} {
-		if !regexp.MustCompile(`(?m)^` + kind + `\s.*\*default( |$)`).MatchString(out) {
-			t.Errorf("list's %s line does not mark default chosen:\n%s", kind, out)
+	// tests'); the default config chooses core's, and the console module.
+	for kind, chosen := range map[string]string{"clock": "default", "console": "console", "scheduler": "default"} {
+		if !regexp.MustCompile(`(?m)^` + kind + `\s.*\*` + chosen + `( |$)`).MatchString(out) {
+			t.Errorf("list's %s line does not mark %s chosen:\n%s", kind, chosen, out)
 		}
 	}
 }
