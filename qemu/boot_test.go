@@ -122,13 +122,17 @@ func TestBootISO(t *testing.T) {
 	qemutest.RunKTests(t, vm, bootTimeout)
 }
 
-// checkSummary checks the boot summary against the options, and that the
-// TSC was calibrated.
+// checkSummary checks the boot summary against the options, that the
+// TSC was calibrated, and that the Go heap is its default share, half of
+// RAM (every shape here has a stretch of RAM that holds it).
 func checkSummary(t *testing.T, vm *qemutest.VM) {
 	t.Helper()
 	s := vm.CheckSummary(bootTimeout, 1)
 	if s.Boot.Clock != "tsc" || s.Boot.ClockMHz < 100 {
 		t.Errorf("boot line: clock=%s, want a calibrated tsc", s.Boot.Fields["clock"])
+	}
+	if half := s.Boot.MemMiB / 2; s.Boot.HeapMiB < half-1 || s.Boot.HeapMiB > half+1 {
+		t.Errorf("boot line: heap=%d with mem=%d, want the default half of RAM", s.Boot.HeapMiB, s.Boot.MemMiB)
 	}
 }
 
