@@ -392,7 +392,11 @@ func earlyExit() {
 //go:nosplit
 func earlyPrintMiB(n uint64) {
 	var buf [20]byte
-	k := appendDecimal(buf[:], 0, (n+1<<20-1)>>20)
+	mib := n >> 20
+	if n&(1<<20-1) != 0 {
+		mib++ // up, without overflowing for sizes near 2^64
+	}
+	k := appendDecimal(buf[:], 0, mib)
 	for i := 0; i < k; i++ {
 		printk(buf[i])
 	}
