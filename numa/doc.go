@@ -19,6 +19,9 @@
 //	d := t.Distance(here, 1)      // SLIT units: 10 is local
 //	cpus := t.Nodes()[here].CPUs  // indexes into core.Running().CPUs
 //
+// (Running and Current exist in kernel builds, GOOS=tamago: they read the
+// running kernel and the CPU.)
+//
 // Nodes are numbered 0.. in the order of the firmware's proximity domains
 // (Node.Domain keeps the domain). A node may have CPUs and no memory, or
 // memory and no CPUs. Hot-pluggable memory outside the boot memory map is in

@@ -33,7 +33,7 @@ type HotPlug struct {
 	Node   int    // the node of that domain; -1 when the domain is no node
 }
 
-// Name is Name.
+// Name returns Name.
 func (t *Topology) Name() string { return Name }
 
 // Init discovers the topology of k (Discover) and adds its warnings to
@@ -72,8 +72,8 @@ func (t *Topology) Distance(a, b int) int {
 // ties by node number (core.NearestNodes). nil when node does not exist.
 func (t *Topology) Nearest(node int) []int { return core.NearestNodes(t, node) }
 
-// HotPlug returns the hot-pluggable ranges outside the memory map,
-// ascending within each domain.
+// HotPlug returns the hot-pluggable ranges outside the memory map, in
+// the SRAT's order.
 func (t *Topology) HotPlug() []HotPlug { return t.hotPlug }
 
 // Warnings returns what Discover could not use, as Init adds it to
