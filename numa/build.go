@@ -49,6 +49,9 @@ func Discover(k *core.Kernel) *Topology {
 		t.single(k.RAM, len(k.CPUs))
 	}
 	t.distances(slit)
+	for i := range t.nodes {
+		t.nearest = append(t.nearest, core.NearestNodes(t, i))
+	}
 	return t
 }
 

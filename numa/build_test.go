@@ -268,3 +268,22 @@ func TestNoACPI(t *testing.T) {
 	checkTopology(t, k, []wantNode{{"0-1", 2047, "10"}})
 	warned(t, k)
 }
+
+// TestNearestIsCoreOrder: Nearest is core.NearestNodes, whatever the
+// distances, worked out once and handed out without allocating.
+func TestNearestIsCoreOrder(t *testing.T) {
+	var entries [][]byte
+	for d := range uint32(4) {
+		entries = append(entries, acpitest.APIC(d, uint8(d), on), acpitest.Memory(d, uint64(d)*512*mib, 512*mib, on))
+	}
+	k := machine(t, entries, acpitest.SLIT(fourNodes), []core.Range{{Base: 0, Size: 2 * gib}}, 0, 1, 2, 3)
+	topo := numa.Discover(k)
+	for n := range 4 {
+		if got, want := topo.Nearest(n), core.NearestNodes(topo, n); !slices.Equal(got, want) {
+			t.Errorf("Nearest(%d) = %v, core.NearestNodes %v", n, got, want)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { topo.Nearest(2) }); a != 0 {
+		t.Errorf("Nearest allocates %v times a call", a)
+	}
+}

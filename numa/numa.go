@@ -19,7 +19,8 @@ func init() {
 type Topology struct {
 	nodes    []core.Node
 	dist     [][]int
-	cpuNode  []int // by CPU index
+	cpuNode  []int   // by CPU index
+	nearest  [][]int // by node: core.NearestNodes, worked out once
 	hotPlug  []HotPlug
 	warnings []string
 }
@@ -70,7 +71,13 @@ func (t *Topology) Distance(a, b int) int {
 // Nearest returns every node in the order memory for node is best taken
 // from: node itself, then the others by Distance(node, n), nearest first,
 // ties by node number (core.NearestNodes). nil when node does not exist.
-func (t *Topology) Nearest(node int) []int { return core.NearestNodes(t, node) }
+// The order is worked out once, by Discover: Nearest does not allocate.
+func (t *Topology) Nearest(node int) []int {
+	if node < 0 || node >= len(t.nearest) {
+		return nil
+	}
+	return t.nearest[node]
+}
 
 // HotPlug returns the hot-pluggable ranges outside the memory map, in
 // the SRAT's order.
