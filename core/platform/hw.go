@@ -51,6 +51,17 @@ func PhysAddr(virt uintptr) (uint64, error) {
 	return uint64(virt), nil
 }
 
+// CachedRAM returns the physical ranges in which the identity map maps RAM
+// cacheable (PCD and PWT clear: PAT entry 0, write-back from reset, with
+// the firmware's MTRRs; SDM Vol. 3A, "Memory Cache Control", "Page
+// Attribute Table"): below 3 GiB (cpuinit), and from 4 GiB to mapTop,
+// where finishPaging maps every 1 GiB page that holds RAM cacheable. RAM anywhere else is not fit for a memory manager:
+// 3-4 GiB is mapped uncached (q35 has no RAM there; pc does with -m
+// between 3 and 3.5 GiB), and past mapTop nothing is mapped.
+func CachedRAM() []hw.Range {
+	return []hw.Range{{Base: 0, Size: 3 << 30}, {Base: 4 << 30, Size: mapTop - 4<<30}}
+}
+
 // uncached reports whether the identity map maps all of r uncached, as
 // device registers must be: 3-4 GiB, and above 4 GiB the 1 GiB pages
 // without RAM (finishPaging).
