@@ -185,7 +185,11 @@ func (m *Memory) alloc(r request) ([]byte, error) {
 	if !r.strict && len(nodes) > 1 {
 		where = fmt.Sprintf("nodes %v", nodes)
 	}
-	return fail(hw.ErrNoMemory, "no free run of %d pages (aligned to %d) on %s", frames, 1<<r.alignOrder, where)
+	aligned := ""
+	if r.alignOrder > 0 {
+		aligned = fmt.Sprintf(" aligned to %#x", uint64(PageSize)<<r.alignOrder)
+	}
+	return fail(hw.ErrNoMemory, "no free run of %d pages%s on %s", frames, aligned, where)
 }
 
 // alloc takes frames pages from z, zeroed, or returns nil.
