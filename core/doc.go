@@ -19,8 +19,9 @@
 //
 // # Core's defaults
 //
-// Until the mm, numa, sched and console modules exist, core ships minimal
-// implementations, all named "default":
+// Core ships minimal implementations of every kind, all named "default",
+// for kernels that link no module of it (the mm module is the Memory of
+// configs/defconfig; numa, sched and console are still to come):
 //   - Topology: NUMA nodes, their CPUs, memory and distances from the ACPI
 //     SRAT and SLIT when the firmware has them; one node holding every CPU
 //     and all RAM otherwise.

@@ -140,6 +140,10 @@ func TestSummaryLines(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("node lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	k.Memory = nodeMemory{}
+	if got := k.SummaryLines()[1]; got != "aero: node 0 cpus=0-2 mem=2047 free=0 dist=10,20,30" {
+		t.Errorf("node line of a Memory without zones: %s", got)
+	}
 }
 
 // nodeMemory is a Memory whose Stats are its zones; nothing else is used.

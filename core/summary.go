@@ -42,18 +42,21 @@ func (k *Kernel) SummaryLines() []string {
 }
 
 // nodeFree sums m's free bytes per node from its zone statistics; perNode
-// is false when m places no zone on a node (core's Go heap Memory), and
-// the summary then has no free= field.
+// is false when a zone belongs to no node (Node < 0: core's Go heap
+// Memory), and the summary then has no free= field. A Memory without
+// zones has 0 free on every node.
 func nodeFree(m Memory, nodes int) (free []uint64, perNode bool) {
 	free = make([]uint64, nodes)
 	if m == nil {
 		return free, false
 	}
 	for _, z := range m.Stats() {
-		if z.Node >= 0 && z.Node < nodes {
+		if z.Node < 0 {
+			return free, false
+		}
+		if z.Node < nodes {
 			free[z.Node] += z.Free
-			perNode = true
 		}
 	}
-	return free, perNode
+	return free, true
 }

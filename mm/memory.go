@@ -69,23 +69,22 @@ func (m *Memory) Init(k *core.Kernel) error {
 		}
 		return 0
 	}
-	warnings, err := m.setUp(l, k.Topology, cpuNode, kernelSpace{})
-	for _, w := range warnings {
+	for _, w := range m.setUp(l, k.Topology, cpuNode, kernelSpace{}) {
 		k.Warnings = append(k.Warnings, "mm: "+w)
-	}
-	if err != nil {
-		return err
 	}
 	running.Store(m)
 	return nil
 }
 
 // setUp builds m's zones from l; t gives the fallback order, here the
-// node of the calling CPU (for node < 0).
-func (m *Memory) setUp(l layout, t core.Topology, here func() int, space addressSpace) ([]string, error) {
+// node of the calling CPU (for node < 0). No zones at all is a warning:
+// Alloc then fails with ErrNoMemory.
+func (m *Memory) setUp(l layout, t core.Topology, here func() int, space addressSpace) (warnings []string) {
 	zs, warnings := buildZones(l)
 	if len(zs) == 0 {
-		return warnings, errors.New("mm: no RAM to manage: every node's memory is reserved, unmapped or absent")
+		// The Go heap may have all RAM there is (on q35 at -m 2G it takes
+		// everything below the PCI hole): boot, and say so.
+		warnings = append(warnings, "no RAM to manage (every node's memory is reserved, the Go heap's, unmapped or absent): every allocation will fail")
 	}
 	m.here, m.space = here, space
 	m.byNode = make([][]*zone, len(l.Nodes))
@@ -100,7 +99,7 @@ func (m *Memory) setUp(l layout, t core.Topology, here func() int, space address
 			m.byNode[z.Node] = append(m.byNode[z.Node], zn)
 		}
 	}
-	return warnings, nil
+	return warnings
 }
 
 // request is one allocation: pages and the alignment of their first

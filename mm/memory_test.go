@@ -63,10 +63,30 @@ func newTestMemory(t testing.TB, perNode uint64) (*Memory, *topology) {
 	}
 	m := &Memory{}
 	l := layout{Nodes: top.nodes, RAM: []hw.Range{{Base: testBase, Size: 3 * perNode}}, Cached: []hw.Range{{Size: 1 << 52}}}
-	if _, err := m.setUp(l, top, func() int { return 2 }, space); err != nil {
-		t.Fatal(err)
+	if w := m.setUp(l, top, func() int { return 2 }, space); len(w) != 0 {
+		t.Fatalf("warnings: %q", w)
 	}
 	return m, top
+}
+
+// TestMemoryNoZones: with all RAM reserved mm still sets up, says so, and
+// every allocation fails with ErrNoMemory.
+func TestMemoryNoZones(t *testing.T) {
+	top := &topology{nodes: []core.Node{{ID: 0, CPUs: []int{0}, Memory: []hw.Range{{Base: 0, Size: 2 * gib}}}}, dist: [][]int{{10}}}
+	m := &Memory{}
+	l := layout{Nodes: top.nodes, RAM: top.nodes[0].Memory, Reserved: top.nodes[0].Memory, Cached: kernelCached}
+	if w := m.setUp(l, top, func() int { return 0 }, bufferSpace{}); len(w) != 1 || !strings.Contains(w[0], "no RAM to manage") {
+		t.Errorf("warnings %q, want one saying there is no RAM to manage", w)
+	}
+	if _, err := m.Alloc(PageSize, 0); !errors.Is(err, hw.ErrNoMemory) {
+		t.Errorf("Alloc without zones: %v, want ErrNoMemory", err)
+	}
+	if _, err := m.AllocDMA(PageSize, 0, -1); !errors.Is(err, hw.ErrNoMemory) {
+		t.Errorf("AllocDMA without zones: %v, want ErrNoMemory", err)
+	}
+	if st := m.Stats(); len(st) != 0 {
+		t.Errorf("Stats without zones: %+v", st)
+	}
 }
 
 func physOf(m *Memory, b []byte) uint64 { return m.space.phys(&b[0]) }

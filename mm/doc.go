@@ -1,0 +1,82 @@
+// Package mm is Aero's physical memory module: a core.Memory (registry
+// name "mm"; a config says "memory mm") that hands out node-local memory
+// outside the Go heap — DMA rings, packet buffers, an HRT's large arrays —
+// with an owner's lifetime: it stays put and allocated until Free.
+//
+//	buf, err := mm.Alloc(1<<20, node) // 1 MiB on node, zeroed
+//	if err != nil {
+//		return err // wraps hw.ErrNoMemory when no node has 1 MiB free
+//	}
+//	defer mm.Free(buf)
+//
+//	local, err := mm.AllocStrict(64<<20, node) // node's memory or an error
+//
+//	ring, err := mm.AllocDMA(16<<10, 64<<10, node) // ring.Phys for the device
+//	defer mm.Free(ring.Bytes)
+//
+// The package's functions use the kernel's mm (Running); a driver takes
+// core.Running().Memory, a hw.DMAMemory, and works with any Memory.
+//
+// # Zones
+//
+// Init builds one zone per stretch of a node's memory (core.Topology's
+// Nodes) that is usable RAM in the memory map (Kernel.RAM: ACPI tables,
+// NVS and MMIO are not), minus Kernel.Reserved (the first MiB with the AP
+// trampoline, the kernel image with its page tables, the Go heap, the
+// boot modules), inside the part of the identity map that maps RAM
+// cacheable (platform.CachedRAM: below 3 GiB and from 4 GiB to 64 GiB),
+// cut to whole pages. RAM it leaves out is a boot warning that names it:
+// above 64 GiB (not mapped), in 3-4 GiB (mapped uncached; q35 has no RAM
+// there, pc has with -m between 3 and 3.5 GiB). A node without memory has
+// no zone; its allocations come from the nearest node that has.
+//
+// Today the Go heap takes the largest stretch of RAM below 3 GiB (see
+// core/platform), so mm's memory is what lies outside it: on q35 with
+// more than 2 GiB, everything above 4 GiB; at -m 2G nothing (a warning
+// says so, and every allocation fails with hw.ErrNoMemory).
+//
+// # Allocation
+//
+// Each zone is a binary buddy allocator over its page frames, numbered by
+// physical address, so a block of 2^k pages is aligned to 2^k pages
+// physically. An allocation takes the pages it needs (size rounded up to
+// pages) from the smallest block that holds them and gives the block's
+// tail back at once. Alloc(size, node) tries node's zones, then the
+// other nodes' in core.NearestNodes order (by distance, ties by node
+// number); node < 0 is the calling CPU's node. AllocStrict tries node
+// only. AllocDMA adds an alignment. Memory is zeroed on allocation.
+//
+// Bookkeeping lives in the Go heap, 9 bytes per page (0.2%), never in the
+// memory handed out: nothing written into or past an allocation corrupts
+// the allocator, and Free checks each call against it. Free takes exactly
+// what an allocation returned, once; anything else — freed already,
+// resliced, the wrong length, memory mm does not manage — is an error
+// wrapping hw.ErrBadFree that names the address and changes nothing
+// (Memory.Free lists the cases). Exhaustion is an error wrapping
+// hw.ErrNoMemory, never a crash; a bad size, alignment or node wraps
+// hw.ErrBadRequest.
+//
+// Stats gives each zone's core.ZoneStats: Total, Free, Largest (exact: the
+// largest block, so the largest allocation that succeeds now), Allocs and
+// Frees (successful calls), Failures (allocations that failed, counted on
+// the first zone of the node asked for). The boot summary's free= per node
+// is their Free.
+//
+// # Concurrency
+//
+// Every method is safe for concurrent use from goroutines on all CPUs: a
+// sync.Mutex per zone, taken for the bookkeeping only (zeroing runs
+// outside it). None may be called from interrupt context (a scheduler's
+// hooks, an interrupt handler). There are no per-CPU caches: measured
+// under TCG (mm/bench, TestMMBench in the qemu module), a 4 KiB Alloc+Free
+// costs about half of what make([]byte, 4096) does, on one CPU and on all
+// four at once, so a cache has nothing to win yet.
+//
+// # Tests
+//
+// Host tests check the buddy allocator against a model over long random
+// sequences, zone construction from memory-map and node fixtures (with a
+// fuzz target), and the Memory over a host buffer. Package mmtest holds
+// the in-kernel tests that the qemu module's TestMM boots at q35 -m 8G
+// -smp 4 with two nodes of 4 GiB.
+package mm
