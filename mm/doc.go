@@ -17,6 +17,10 @@
 // The package's functions use the kernel's mm (Running); a driver takes
 // core.Running().Memory, a hw.DMAMemory, and works with any Memory.
 //
+// The collector does not scan mm's memory: keep no Go pointers in it (a
+// pointer stored there does not keep its object alive). Bytes, numbers
+// and physical addresses are what it is for.
+//
 // # Zones
 //
 // Init builds one zone per stretch of a node's memory (core.Topology's
@@ -24,11 +28,12 @@
 // NVS and MMIO are not), minus Kernel.Reserved (the first MiB with the AP
 // trampoline, the kernel image with its page tables, the Go heap, the
 // boot modules), inside the part of the identity map that maps RAM
-// cacheable (platform.CachedRAM: below 3 GiB and from 4 GiB to 64 GiB),
-// cut to whole pages. RAM it leaves out is a boot warning that names it:
-// above 64 GiB (not mapped), in 3-4 GiB (mapped uncached; q35 has no RAM
-// there, pc has with -m between 3 and 3.5 GiB). A node without memory has
-// no zone; its allocations come from the nearest node that has.
+// cacheable (platform.CachedRAM: below 3 GiB, the 2 MiB pages of 3-4 GiB
+// that are all RAM, 4 GiB to 64 GiB), cut to whole pages. RAM it leaves
+// out is a boot warning that names it: above 64 GiB (not mapped), and a
+// 2 MiB page of 3-4 GiB that is only partly RAM (mapped uncached, with
+// the PCI hole; pc at -m 3300M leaves 1.9 MiB so). A node without memory
+// has no zone; its allocations come from the nearest node that has.
 //
 // Today the Go heap takes the largest stretch of RAM below 3 GiB (see
 // core/platform), so mm's memory is what lies outside it: on q35 with

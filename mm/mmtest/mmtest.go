@@ -95,6 +95,13 @@ func nodeStats(m *mm.Memory, node int) []core.ZoneStats {
 func testExhaust(t *ktest.T) {
 	m, n1 := setup(t)
 	n0 := core.Running().Topology.Nodes()[0]
+	var free0 uint64
+	for _, z := range nodeStats(m, 0) {
+		free0 += z.Free
+	}
+	if free0 == 0 {
+		t.Fatal("node 0 has no free memory for node 1's allocations to fall back to")
+	}
 	before := m.Stats()
 	var blocks [][]byte
 	defer func() {
