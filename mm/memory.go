@@ -162,7 +162,7 @@ func (m *Memory) alloc(r request) ([]byte, error) {
 	switch {
 	case r.size <= 0:
 		return fail(hw.ErrBadRequest, "size must be positive")
-	case r.node >= len(m.order):
+	case r.node < 0 || r.node >= len(m.order):
 		return fail(hw.ErrBadRequest, "the topology has %d nodes", len(m.order))
 	}
 	if r.length == 0 {

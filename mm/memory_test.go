@@ -105,6 +105,11 @@ func nodeOf(top *topology, addr uint64) int {
 func TestMemoryPlacementAndFallback(t *testing.T) {
 	const perNode = 4 * mib
 	m, top := newTestMemory(t, perNode)
+	for i, z := range m.Zones() {
+		if st := m.Stats()[i]; z != top.nodes[i].Memory[0] || st.Node != i || st.Total != perNode || st.Free != perNode || st.Largest != perNode {
+			t.Errorf("zone %d: %v, %+v; want node %d's %v, all free", i, z, st, i, top.nodes[i].Memory[0])
+		}
+	}
 	b, err := m.Alloc(100, 1)
 	if err != nil || len(b) != 100 || cap(b) != 100 || nodeOf(top, physOf(m, b)) != 1 {
 		t.Fatalf("Alloc(100, 1) = len %d cap %d on node %d, %v", len(b), cap(b), nodeOf(top, physOf(m, b)), err)
