@@ -69,7 +69,9 @@ func TestBuildZones(t *testing.T) {
 		want:     []zoneRange{{0, r(2*gib, gib)}, {0, r(4*gib, gib)}, {1, r(60*gib, 4*gib)}},
 		warnings: []string{"node 0 RAM [0xc0000000-0xffffffff] is not mapped cacheable", "node 1 RAM [0x1000000000-0x10ffffffff] is not mapped cacheable"},
 	}, {
-		name: "node memory outside RAM, and two nodes claiming one range",
+		// Node 1's upper GiB is outside the memory map: a hot-pluggable
+		// SRAT range with nothing plugged in, or a bad table.
+		name: "node memory outside RAM (hot-plug), and two nodes claiming one range",
 		l: layout{
 			Nodes:  []core.Node{{ID: 0, Memory: []hw.Range{r(0, 2*gib)}}, {ID: 1, Memory: []hw.Range{r(gib, 2*gib)}}},
 			RAM:    []hw.Range{r(0, 2*gib)},
