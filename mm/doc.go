@@ -73,11 +73,12 @@
 // sync.Mutex per zone, taken for the bookkeeping only (zeroing runs
 // outside it). None may be called from interrupt context (a scheduler's
 // hooks, an interrupt handler). There are no per-CPU caches: measured
-// under TCG (mm/bench, run by the qemu module's TestMMBench), an
-// Alloc+Free cost less than make([]byte, n) in every run, 0.5-0.9 times
-// for 4 KiB and 0.35-0.7 times for 2 MiB, and on all four CPUs at once
-// it grew no more against one CPU than the Go heap's did: no contention
-// for a cache to take away yet.
+// under TCG on a busy host (mm/bench, run by the qemu module's
+// TestMMBench), a 4 KiB Alloc+Free cost 0.5-0.9 times make([]byte, 4096)
+// in four runs of five (2.1 times in one), a 2 MiB one 0.35-0.7 times
+// make's; on all four CPUs at once each CPU's cost grew against one CPU
+// about as the Go heap's did (2-3.4 times, four virtual CPUs on two host
+// cores): no contention for a cache to take away yet.
 //
 // # Tests
 //
