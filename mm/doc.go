@@ -75,10 +75,11 @@
 // hooks, an interrupt handler). There are no per-CPU caches: measured
 // under TCG on a busy host (mm/bench, run by the qemu module's
 // TestMMBench), a 4 KiB Alloc+Free cost 0.5-0.9 times make([]byte, 4096)
-// in four runs of five (2.1 times in one), a 2 MiB one 0.35-0.7 times
-// make's; on all four CPUs at once each CPU's cost grew against one CPU
-// about as the Go heap's did (2-3.4 times, four virtual CPUs on two host
-// cores): no contention for a cache to take away yet.
+// in four runs of five (2.1 times in one), a 2 MiB one 0.28-0.68 times
+// make's (1.3 times in one); with all four CPUs at once, each CPU's 4 KiB
+// cost grew 0.9-3.4 times against one CPU, the Go heap's 2.2-3.7 times
+// (four virtual CPUs on two host cores): no contention for a cache to
+// take away yet.
 //
 // # Tests
 //
