@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/aerokernel/aero/core/cmdline"
+	"github.com/aerokernel/aero/core/hw"
 	"github.com/aerokernel/aero/core/kind"
 )
 
@@ -152,7 +153,38 @@ func TestSummaryLines(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("summary:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+
+	// A Memory with zones on nodes gives each node line free=, the sum of
+	// its zones' (node 2 has none: 0).
+	k.Memory = nodeMemory{{Node: 0, Free: 100 * mib}, {Node: 0, Free: 28 * mib}, {Node: 1, Free: 5*mib + 4096}}
+	got = k.SummaryLines()[1:]
+	want = []string{
+		"aero: node 0 cpus=0-2 mem=2047 free=128 dist=10,20,30",
+		"aero: node 1 cpus=3 mem=1024 free=5 dist=20,10,25",
+		"aero: node 2 cpus=4-5 mem=1024 free=0 dist=30,25,10",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("node lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	k.Memory = nodeMemory{}
+	if got := k.SummaryLines()[1]; got != "aero: node 0 cpus=0-2 mem=2047 free=0 dist=10,20,30" {
+		t.Errorf("node line of a Memory without zones: %s", got)
+	}
 }
+
+// nodeMemory is a Memory whose Stats are its zones; nothing else is used.
+type nodeMemory []ZoneStats
+
+func (m nodeMemory) Stats() []ZoneStats { return m }
+func (nodeMemory) Name() string         { return "zones" }
+func (nodeMemory) Init(*Kernel) error   { return nil }
+func (nodeMemory) Alloc(int, int) ([]byte, error) {
+	return nil, hw.ErrNoMemory
+}
+func (nodeMemory) AllocDMA(int, int, int) (hw.DMABuffer, error) {
+	return hw.DMABuffer{}, hw.ErrNoMemory
+}
+func (nodeMemory) Free([]byte) error { return hw.ErrBadFree }
 
 func TestClipRAM(t *testing.T) {
 	ram := []Range{{Base: 0, Size: 0x9fc00}, {Base: 0x100000, Size: 0x7ff00000}, {Base: 0x100000000, Size: 0x80000000}}
