@@ -19,11 +19,12 @@
 //
 // # Core's defaults
 //
-// Until the mm, numa, sched and console modules exist, core ships minimal
-// implementations, all named "default":
-//   - Topology: NUMA nodes, their CPUs, memory and distances from the ACPI
-//     SRAT and SLIT when the firmware has them; one node holding every CPU
-//     and all RAM otherwise.
+// Core ships minimal implementations of the required kinds, all named
+// "default", for a kernel that links no module of that kind (mm, numa,
+// sched, console):
+//   - Topology: one node holding every CPU and all RAM, whatever the
+//     firmware's SRAT says; NUMA nodes from the ACPI SRAT and SLIT are the
+//     numa module's (github.com/aerokernel/aero/numa).
 //   - Memory: the Go heap; Alloc ignores the node (no node-local placement);
 //     AllocDMA aligns within the heap, whose addresses are physical
 //     (identity map); allocations stay until Free, which refuses anything

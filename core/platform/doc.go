@@ -7,7 +7,8 @@
 //     32-bit mode; keeps EAX/EBX, masks the 8259 PICs, checks with CPUID
 //     the features Aero needs (cpucheck.go; a missing one is named on COM1,
 //     with a failing exit), builds identity page tables (0-3 GiB cached,
-//     3-4 GiB uncached for MMIO, in 2 MiB pages; 4-64 GiB, cached where
+//     3-4 GiB uncached for MMIO, in 2 MiB pages, those that are all RAM
+//     made cached by early; 4-64 GiB, cached where
 //     RAM, in 1 GiB pages where the CPU has them, else 2 MiB; page 0
 //     unmapped), enters long mode.
 //   - the early IDT (fault.go, earlyidt.go, fault_amd64.s): from early's

@@ -410,7 +410,8 @@ func earlyPrint(s string) {
 	}
 }
 
-// finishPaging unmaps page 0 and maps 4-64 GiB: cacheable where the
+// finishPaging unmaps page 0, makes the 2 MiB pages of 3-4 GiB that are
+// all RAM cacheable (paging.go), and maps 4-64 GiB: cacheable where the
 // memory map has RAM, uncached otherwise (64-bit PCI windows), by 1 GiB
 // where the CPU has 1 GiB pages, else by 2 MiB through highPDs, with the
 // same attributes per GiB. Offsets as in cpuinit_amd64.s.
@@ -420,6 +421,12 @@ func finishPaging() {
 	const ps, rw, p, pcd = 1 << 7, 1 << 1, 1 << 0, 1 << 4 // SDM Vol. 3A, 4.5
 	tables := readCR3() &^ 0xfff
 	*(*uint64)(unsafe.Pointer(uintptr(tables + 0x3000))) = 0 // PT[0]
+	pdHole := tables + 0x6000                                // the PD of 3-4 GiB
+	for i := uint64(0); i < 512; i++ {
+		if holePageRAM(earlyRAM[:earlyRAMCount], holeBase+i*pageSize2M) {
+			*(*uint64)(unsafe.Pointer(uintptr(pdHole + i*8))) &^= pcd
+		}
+	}
 	pdpt := tables + 0x1000
 	gigPages := hasGigPages()
 	pds := (uint64(uintptr(unsafe.Pointer(&highPDs))) + 0xfff) &^ 0xfff

@@ -14,7 +14,7 @@ import (
 // (runtime/mem_tamago.go, sbrk), so the heap is one contiguous stretch of
 // RAM. early puts it at the bottom of the largest stretch of RAM that lies
 // above the image's end, below mapTop (what early maps), outside 3-4 GiB
-// (which cpuinit maps uncached, for MMIO) and off every boot module; on
+// (the PCI hole, mapped uncached) and off every boot module; on
 // machines with more than a few GiB that is the RAM above 4 GiB. heap= on
 // the command line sizes it (cmdline.ParseHeap: a size, a percentage of
 // RAM, or max), by default cmdline.DefaultHeapPercent of RAM, less when
@@ -28,17 +28,9 @@ import (
 // lowMemoryEnd is the end of the first MiB: the heap never starts below.
 const lowMemoryEnd = 1 << 20
 
-// uncachedBase and uncachedEnd bound what cpuinit maps uncached below
-// 4 GiB (the PCI hole, the IOAPIC, HPET and local APIC): never heap.
-const (
-	uncachedBase = 3 << 30
-	uncachedEnd  = 4 << 30
-)
-
-// mapTop is how far cpuinit and early identity-map physical memory: 1 GiB
-// pages up to 64 GiB (RAM cacheable, the rest uncached). RAM above is not
-// mapped, so neither the heap nor a memory manager can use it.
-const mapTop = 64 << 30
+// The heap keeps off 3-4 GiB (holeBase-holeEnd, paging.go): cpuinit maps
+// it uncached, for the PCI hole, but for the 2 MiB pages that are all RAM,
+// which are too few to matter to one stretch.
 
 // pageSize is the granule the heap's bounds are rounded to.
 const pageSize = 4 << 10
@@ -67,7 +59,7 @@ const heapNeed = minHeap + bootStackReserve
 // placeStretch returns the largest page-aligned stretch of RAM (ranges in
 // ram joined where they touch or overlap) that starts at or above both the
 // image's end and lowMemoryEnd, ends at or below mapTop, lies outside
-// [uncachedBase, uncachedEnd) and overlaps none of avoid; the lowest of
+// [holeBase, holeEnd) and overlaps none of avoid; the lowest of
 // equal ones. Empty (Size 0) when there is none.
 //
 //go:nosplit
@@ -86,22 +78,22 @@ func placeStretch(ram []hw.Range, image hw.Range, avoid []hw.Range) hw.Range {
 		case i == -2:
 			s = floor
 		case i == -1:
-			s = uncachedEnd
+			s = holeEnd
 		case i < len(ram):
 			s = ram[i].Base
 		default:
 			s = avoid[i-len(ram)].Base + avoid[i-len(ram)].Size
 		}
 		s = roundUp(s)
-		if s < floor || s >= mapTop || s >= uncachedBase && s < uncachedEnd || !inAny(ram, s) || inAny(avoid, s) {
+		if s < floor || s >= mapTop || s >= holeBase && s < holeEnd || !inAny(ram, s) || inAny(avoid, s) {
 			continue
 		}
 		e := ramEnd(ram, s)
 		if e > mapTop {
 			e = mapTop
 		}
-		if s < uncachedBase && e > uncachedBase {
-			e = uncachedBase
+		if s < holeBase && e > holeBase {
+			e = holeBase
 		}
 		for j := range avoid {
 			if b := avoid[j].Base; avoid[j].Size > 0 && b > s && b < e {

@@ -124,7 +124,7 @@ func TestLayOutHeap(t *testing.T) {
 			if region.Base < l.Stretch.Base || region.End() > l.Stretch.End() {
 				t.Errorf("region %#x-%#x leaves its stretch %#x-%#x", region.Base, region.End(), l.Stretch.Base, l.Stretch.End())
 			}
-			for _, a := range append([]hw.Range{c.image, r(0, lowMemoryEnd), r(uncachedBase, uncachedEnd), r(mapTop, 1<<50)}, c.avoid...) {
+			for _, a := range append([]hw.Range{c.image, r(0, lowMemoryEnd), r(holeBase, holeEnd), r(mapTop, 1<<50)}, c.avoid...) {
 				if a.Size > 0 && a.Base < region.End() && region.Base < a.End() {
 					t.Errorf("region %#x-%#x overlaps %#x-%#x", region.Base, region.End(), a.Base, a.End())
 				}

@@ -1,6 +1,8 @@
 package builder
 
 import (
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -120,4 +122,36 @@ func TestRegistryTree(t *testing.T) {
 		}
 	}
 	t.Logf("tree registry: %v", reg)
+}
+
+// TestTreeConfigs resolves every config of configs/ against the tree's
+// registry and generates its main package, which must parse.
+func TestTreeConfigs(t *testing.T) {
+	reg, err := Registry(root(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := filepath.Glob(filepath.Join(root(t), "configs", "*"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no configs: %v", err)
+	}
+	for _, p := range paths {
+		c, err := config.ParseFile(p)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if _, err := c.Resolve(reg); err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		src, err := config.Generate(c, reg)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "main.go", src, 0); err != nil {
+			t.Errorf("%s: generated main does not parse: %v", p, err)
+		}
+	}
 }

@@ -21,7 +21,7 @@ func TestList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"topology   *default", "nic        *none", "block      *none", "chosen by "} {
+	for _, want := range []string{"topology   default *numa", "memory     default *mm", "nic        *none", "block      *none", "chosen by "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
