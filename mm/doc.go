@@ -35,10 +35,12 @@
 // the PCI hole; pc at -m 3300M leaves 1.9 MiB so). A node without memory
 // has no zone; its allocations come from the nearest node that has.
 //
-// Today the Go heap takes the largest stretch of RAM below 3 GiB (see
-// core/platform), so mm's memory is what lies outside it: on q35 with
-// more than 2 GiB, everything above 4 GiB; at -m 2G nothing (a warning
-// says so, and every allocation fails with hw.ErrNoMemory).
+// The Go heap takes heap= of RAM, by default half, at the bottom of the
+// largest stretch (package core, "Memory"), so mm's memory is what lies
+// outside it: on q35 with -m 8G in two nodes, 0-2 GiB on node 0 and
+// 8-10 GiB on node 1; at -m 2G the upper half. With no RAM left (heap=max
+// on one stretch) a warning says so, and every allocation fails with
+// hw.ErrNoMemory.
 //
 // # Allocation
 //

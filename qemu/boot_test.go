@@ -123,7 +123,9 @@ func TestBootISO(t *testing.T) {
 }
 
 // checkSummary checks the boot summary against the options, that the
-// TSC was calibrated, and that the topology is configs/ktest's, numa.
+// TSC was calibrated, that the topology is configs/ktest's, numa, and
+// that the Go heap is its default share, half of RAM (every shape here
+// has a stretch of RAM that holds it).
 func checkSummary(t *testing.T, vm *qemutest.VM) {
 	t.Helper()
 	s := vm.CheckSummary(bootTimeout, 1)
@@ -132,6 +134,9 @@ func checkSummary(t *testing.T, vm *qemutest.VM) {
 	}
 	if s.Boot.Topology != "numa" {
 		t.Errorf("boot line: topology=%s, want numa", s.Boot.Topology)
+	}
+	if half := s.Boot.MemMiB / 2; s.Boot.HeapMiB < half-1 || s.Boot.HeapMiB > half+1 {
+		t.Errorf("boot line: heap=%d with mem=%d, want the default half of RAM", s.Boot.HeapMiB, s.Boot.MemMiB)
 	}
 }
 

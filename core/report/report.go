@@ -48,7 +48,7 @@ type Boot struct {
 	Topology string // topology=
 	Console  string // console=
 	Loader   string // loader=: what booted the kernel (pvh, multiboot2)
-	HeapMiB  int    // heap=: the Go heap's size
+	HeapMiB  int    // heap=: what the runtime can grow the Go heap into (core.Kernel.Heap)
 
 	// Fields holds every key=value pair of a parsed line, the ones above
 	// too; Keys lists the keys in the line's order. Line writes the pairs
