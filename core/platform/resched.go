@@ -1,0 +1,39 @@
+//go:build tamago && amd64
+
+package platform
+
+// The primitives a scheduler that switches threads itself (sched) needs
+// beyond the one-M-per-CPU ones of smp.go: all nosplit, for code without
+// a g or in interrupt context.
+
+// WakeCPU sends the wake-up IPI to the CPU with index cpu (CPUIndex's
+// numbering): a scheduler's reschedule IPI, which ends a halt there
+// (HaltUnless, HaltBriefly) so that the CPU looks at its run queue again.
+// An index that is not a CPU that is up is ignored. Interrupt-safe: no
+// allocation, no lock.
+//
+//go:nosplit
+func WakeCPU(cpu int) {
+	if cpu >= 0 && cpu < cpuIDs.len() {
+		wakeCPU(uint64(cpuIDs.id(cpu)))
+	}
+}
+
+// HaltUnless halts the calling CPU until the next interrupt, unless *p is
+// non-zero, checked with interrupts off so that an interrupt sent after *p
+// was raised still ends the halt (see haltUnless).
+//
+//go:nosplit
+func HaltUnless(p *uint32) { haltUnless(p) }
+
+// DisableInterrupts clears IF on the calling CPU and returns RFLAGS as it
+// was, for RestoreInterrupts.
+//
+//go:nosplit
+func DisableInterrupts() uint64 { return disableInterrupts() }
+
+// RestoreInterrupts sets IF again if flags (from DisableInterrupts) had
+// it, so that nested callers compose.
+//
+//go:nosplit
+func RestoreInterrupts(flags uint64) { restoreInterrupts(flags) }

@@ -1,0 +1,146 @@
+// Package rr is Aero's default scheduling policy: per-CPU round robin. Each
+// CPU has a FIFO run queue; a thread that yields goes to the back of its
+// CPU's queue; a new or woken thread joins the queue of the CPU it ran on
+// last if it may run there and that CPU is idle, else that of an idle CPU
+// it may run on, else the shortest queue it may join. A CPU with an empty
+// queue steals the oldest thread it may run from the longest other queue
+// (work stealing for unbound threads; a bound thread never moves).
+//
+// Linking it makes it the kernel's scheduler ("scheduler rr" in a config;
+// the boot summary says sched=rr). Its queues are fixed arrays of TIDs,
+// allocated in Init, so every other method keeps sched's policy contract
+// (nosplit, no allocation, no pointer writes).
+//
+// The time slice (Slice) is for preemption, which sched does not do yet:
+// today a thread runs until it sleeps or yields.
+package rr
+
+import (
+	"fmt"
+
+	"github.com/aerokernel/aero/sched"
+)
+
+// Name is the policy's registry name.
+const Name = "rr"
+
+// Slice is the time slice a thread gets before a preempting kernel would
+// put it at the back of its queue.
+const Slice = 10_000_000 // ns
+
+// Policy is the round-robin policy. The zero value is ready for Init.
+type Policy struct {
+	queues []ring // one per CPU
+}
+
+// ring is a FIFO of TIDs: a circular buffer sized for every thread, so a
+// push never fails.
+type ring struct {
+	buf        []sched.TID
+	head, size int
+}
+
+//go:nosplit
+func (r *ring) push(t sched.TID) {
+	r.buf[(r.head+r.size)%len(r.buf)] = t
+	r.size++
+}
+
+//go:nosplit
+func (r *ring) at(i int) sched.TID { return r.buf[(r.head+i)%len(r.buf)] }
+
+// remove takes out the i-th oldest entry.
+//
+//go:nosplit
+func (r *ring) remove(i int) sched.TID {
+	t := r.at(i)
+	for j := i; j > 0; j-- {
+		r.buf[(r.head+j)%len(r.buf)] = r.buf[(r.head+j-1)%len(r.buf)]
+	}
+	r.head = (r.head + 1) % len(r.buf)
+	r.size--
+	return t
+}
+
+// Init sizes a queue of threads entries for each CPU.
+func (p *Policy) Init(cpus, threads int) error {
+	if cpus < 1 || threads < 1 {
+		return fmt.Errorf("rr: %d CPUs, %d threads", cpus, threads)
+	}
+	p.queues = make([]ring, cpus)
+	for i := range p.queues {
+		p.queues[i].buf = make([]sched.TID, threads)
+	}
+	return nil
+}
+
+// Ready queues t (see the package documentation for where).
+//
+//go:nosplit
+func (p *Policy) Ready(t sched.TID, why sched.Reason) int {
+	c := p.place(t, why)
+	p.queues[c].push(t)
+	return c
+}
+
+//go:nosplit
+func (p *Policy) place(t sched.TID, why sched.Reason) int {
+	if b := sched.Bound(t); b >= 0 {
+		return b
+	}
+	last := sched.LastCPU(t)
+	if why == sched.Yielded && last >= 0 && sched.Allowed(t, last) {
+		return last // round robin on its own CPU
+	}
+	if last >= 0 && sched.Allowed(t, last) && sched.Idle(last) {
+		return last
+	}
+	best := -1
+	for c := range p.queues {
+		if !sched.Allowed(t, c) {
+			continue
+		}
+		if sched.Idle(c) && p.queues[c].size == 0 {
+			return c
+		}
+		if best < 0 || p.queues[c].size < p.queues[best].size {
+			best = c
+		}
+	}
+	if best < 0 {
+		// No CPU is allowed (a node without CPUs): the thread API
+		// refuses such bindings, so this is a kernel bug; keep t
+		// runnable where it was.
+		if last >= 0 {
+			return last
+		}
+		return 0
+	}
+	return best
+}
+
+// Next takes the oldest thread of cpu's queue, else steals.
+//
+//go:nosplit
+func (p *Policy) Next(cpu int) sched.TID {
+	if q := &p.queues[cpu]; q.size > 0 {
+		return q.remove(0)
+	}
+	// Steal from the longest queue the oldest thread allowed here.
+	victim := -1
+	for c := range p.queues {
+		if c != cpu && p.queues[c].size > 0 && (victim < 0 || p.queues[c].size > p.queues[victim].size) {
+			victim = c
+		}
+	}
+	if victim < 0 {
+		return sched.None
+	}
+	q := &p.queues[victim]
+	for i := 0; i < q.size; i++ {
+		if sched.Allowed(q.at(i), cpu) {
+			return q.remove(i)
+		}
+	}
+	return sched.None
+}
