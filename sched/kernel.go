@@ -205,8 +205,7 @@ func start(sp, mp, gp, fn unsafe.Pointer) {
 		}
 	}
 	if t == None {
-		unlock(fl)
-		panic("sched: the thread table is full")
+		die("the thread table is full: the runtime asked for more than MaxThreads Ms")
 	}
 	if int32(t) >= nthreads {
 		nthreads = int32(t) + 1
@@ -221,6 +220,24 @@ func start(sp, mp, gp, fn unsafe.Pointer) {
 	resetAttrs(t)
 	ready(t, Started)
 	unlock(fl)
+}
+
+// die reports a broken invariant where a panic cannot run (no g, or
+// interrupts off with the lock held) and stops this CPU: the message goes
+// straight to COM1, as a crash's would.
+//
+//go:nosplit
+func die(msg string) {
+	for _, s := range [...]string{"sched: fatal: ", msg, "\n"} {
+		for i := 0; i < len(s); i++ {
+			platform.COM1Write(s[i])
+		}
+	}
+	var never uint32
+	for {
+		platform.DisableInterrupts()
+		platform.HaltUnless(&never)
+	}
 }
 
 // find returns the thread of mp, None if it has none.
@@ -244,7 +261,7 @@ func ready(t TID, why Reason) {
 	c := pol.Ready(t, why)
 	if c < 0 || c >= ncpu {
 		// A policy broke the contract; queueing t nowhere would lose it.
-		panic("sched: Policy.Ready returned no CPU")
+		die("Policy.Ready returned no CPU")
 	}
 	if Idle(c) {
 		kick(c)
@@ -339,6 +356,8 @@ func sleep(mp unsafe.Pointer, sema *uint32, deadline int64) {
 	th := &threads[t]
 	if th.mp == 0 {
 		th.mp = uintptr(mp) // the boot thread
+	} else if th.mp != uintptr(mp) {
+		die("Sleep by a thread that is not its CPU's current one")
 	}
 	th.state = blocked
 	th.deadline = deadline

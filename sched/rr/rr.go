@@ -30,47 +30,16 @@ const Slice = 10_000_000 // ns
 
 // Policy is the round-robin policy. The zero value is ready for Init.
 type Policy struct {
-	queues []ring // one per CPU
-}
-
-// ring is a FIFO of TIDs: a circular buffer sized for every thread, so a
-// push never fails.
-type ring struct {
-	buf        []sched.TID
-	head, size int
-}
-
-//go:nosplit
-func (r *ring) push(t sched.TID) {
-	r.buf[(r.head+r.size)%len(r.buf)] = t
-	r.size++
-}
-
-//go:nosplit
-func (r *ring) at(i int) sched.TID { return r.buf[(r.head+i)%len(r.buf)] }
-
-// remove takes out the i-th oldest entry.
-//
-//go:nosplit
-func (r *ring) remove(i int) sched.TID {
-	t := r.at(i)
-	for j := i; j > 0; j-- {
-		r.buf[(r.head+j)%len(r.buf)] = r.buf[(r.head+j-1)%len(r.buf)]
-	}
-	r.head = (r.head + 1) % len(r.buf)
-	r.size--
-	return t
+	queues []sched.Queue // one per CPU
 }
 
 // Init sizes a queue of threads entries for each CPU.
 func (p *Policy) Init(cpus, threads int) error {
-	if cpus < 1 || threads < 1 {
-		return fmt.Errorf("rr: %d CPUs, %d threads", cpus, threads)
+	qs, err := sched.NewQueues(cpus, threads)
+	if err != nil {
+		return fmt.Errorf("rr: %v", err)
 	}
-	p.queues = make([]ring, cpus)
-	for i := range p.queues {
-		p.queues[i].buf = make([]sched.TID, threads)
-	}
+	p.queues = qs
 	return nil
 }
 
@@ -79,7 +48,7 @@ func (p *Policy) Init(cpus, threads int) error {
 //go:nosplit
 func (p *Policy) Ready(t sched.TID, why sched.Reason) int {
 	c := p.place(t, why)
-	p.queues[c].push(t)
+	p.queues[c].PushBack(t)
 	return c
 }
 
@@ -100,10 +69,10 @@ func (p *Policy) place(t sched.TID, why sched.Reason) int {
 		if !sched.Allowed(t, c) {
 			continue
 		}
-		if sched.Idle(c) && p.queues[c].size == 0 {
+		if sched.Idle(c) && p.queues[c].Len() == 0 {
 			return c
 		}
-		if best < 0 || p.queues[c].size < p.queues[best].size {
+		if best < 0 || p.queues[c].Len() < p.queues[best].Len() {
 			best = c
 		}
 	}
@@ -123,13 +92,13 @@ func (p *Policy) place(t sched.TID, why sched.Reason) int {
 //
 //go:nosplit
 func (p *Policy) Next(cpu int) sched.TID {
-	if q := &p.queues[cpu]; q.size > 0 {
-		return q.remove(0)
+	if q := &p.queues[cpu]; q.Len() > 0 {
+		return q.Remove(0)
 	}
 	// Steal from the longest queue the oldest thread allowed here.
 	victim := -1
 	for c := range p.queues {
-		if c != cpu && p.queues[c].size > 0 && (victim < 0 || p.queues[c].size > p.queues[victim].size) {
+		if c != cpu && p.queues[c].Len() > 0 && (victim < 0 || p.queues[c].Len() > p.queues[victim].Len()) {
 			victim = c
 		}
 	}
@@ -137,9 +106,9 @@ func (p *Policy) Next(cpu int) sched.TID {
 		return sched.None
 	}
 	q := &p.queues[victim]
-	for i := 0; i < q.size; i++ {
-		if sched.Allowed(q.at(i), cpu) {
-			return q.remove(i)
+	for i := 0; i < q.Len(); i++ {
+		if sched.Allowed(q.At(i), cpu) {
+			return q.Remove(i)
 		}
 	}
 	return sched.None

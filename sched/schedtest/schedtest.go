@@ -104,7 +104,12 @@ func testLocked(t *ktest.T) {
 	var ids [locked]sched.TID
 	var cpus [locked]uint32 // bit c: ran on CPU c
 	const steps = 50
-	var wg sync.WaitGroup
+	// All hold their threads at once: every ID is read while all are
+	// locked, and none unlocks before all are done (else a later
+	// goroutine could lock the thread an earlier one left).
+	var wg, arrived, finished sync.WaitGroup
+	arrived.Add(locked)
+	finished.Add(locked)
 	ping := make([]chan int, locked)
 	for i := range ping {
 		ping[i] = make(chan int)
@@ -116,6 +121,9 @@ func testLocked(t *ktest.T) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			ids[i] = sched.Current()
+			arrived.Done()
+			arrived.Wait()
+			defer func() { finished.Done(); finished.Wait() }()
 			// Pairs ping-pong (their threads sleep and wake each other)
 			// and every goroutine also sleeps on a timer.
 			partner := i ^ 1
