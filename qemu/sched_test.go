@@ -30,8 +30,11 @@ func TestSched(t *testing.T) {
 		t.Run(c.policy, func(t *testing.T) {
 			elf := qemutest.BuildConfig(t, c.config)
 			t.Run("nosplit", func(t *testing.T) {
-				qemutest.CheckNosplit(t, elf, append(schedNosplitRoots,
-					c.pkg+".(*Policy).Ready", c.pkg+".(*Policy).Next")...)
+				roots := append(schedNosplitRoots, c.pkg+".(*Policy).Ready", c.pkg+".(*Policy).Next")
+				if c.policy == "rr" {
+					roots = append(roots, c.pkg+".(*Policy).Slice", c.pkg+".(*Policy).Preempt")
+				}
+				qemutest.CheckNosplit(t, elf, roots...)
 			})
 			t.Run("boot", func(t *testing.T) { testBootSched(t, elf, c.policy, c.order) })
 		})
@@ -47,6 +50,7 @@ var schedNosplitRoots = []string{
 	"github.com/aerokernel/aero/sched.yield",
 	"github.com/aerokernel/aero/sched.entry",
 	"github.com/aerokernel/aero/sched.idleMain",
+	"github.com/aerokernel/aero/sched.onTick",
 }
 
 func testBootSched(t *testing.T, elf, policy, order string) {

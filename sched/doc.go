@@ -10,9 +10,10 @@
 // Every M is a thread in a preallocated, pointer-free table (MaxThreads):
 // the runtime starts them through the Start hook, so there may be many more
 // than CPUs (runtime.LockOSThread wires a thread per locked goroutine).
-// Threads switch voluntarily: in Sleep (the runtime's notes, locks and
+// Threads switch voluntarily in Sleep (the runtime's notes, locks and
 // netpoll wait), in Yield (the runtime's osyield, and Yield here), and
-// when a thread's binding moves it. A switch saves the stack pointer, frame
+// when a thread's binding moves it; and when the timer preempts them (see
+// Preemption). A voluntary switch saves the stack pointer, frame
 // pointer, resume PC and FS base (the runtime's TLS: g at -8(FS)); Go's
 // ABI makes every other register caller-saved across the call, so there is
 // no FPU state to save on this path. Wake never switches: it hands the
@@ -23,13 +24,28 @@
 // some thread sleeps with a deadline, for about a millisecond
 // (platform.HaltBriefly) to check deadlines.
 //
-// Not yet: preemption. A thread runs until it sleeps or yields; a thread
-// that spins without either keeps its CPU (threads queued behind it wait).
-// Timer preemption needs an IDT gate of Aero's own on a per-CPU interrupt
-// stack that saves the full state (general registers and FXSAVE), and
-// then Stats.Preemptions and rr's Slice come into use. A goroutine that
-// exits while locked to its thread still ends the kernel (the runtime's
-// exitThread; a thread Exit hook is toolchain work).
+// # Preemption
+//
+// A policy that is also a Preempter (sched/rr is) gets timer preemption:
+// each CPU's local APIC timer (TSC-deadline mode where CPUID offers it,
+// else one-shot; platform.ArmLocalTimer) is armed for the policy's Slice
+// whenever a thread is switched in, and raises vector 0xf0 through an IDT
+// gate of Aero's own on IST 1 of a TSS of the CPU's own (its interrupt
+// stack comes from the kernel's Memory on the CPU's node). The gate saves
+// every general register and the x87/SSE state (FXSAVE: Aero enables SSE,
+// not XSAVE) and asks the policy's Preempt; a preempted thread keeps that
+// state in its table entry and is resumed with IRETQ, on whichever CPU
+// runs it next. Stats.Preemptions counts it. PreemptOff and PreemptOn keep
+// a thread from being preempted (it still gives up its CPU when it sleeps
+// or yields). The Go scheduler is not involved: this is an OS preempting
+// threads, as Linux preempts a Go program's threads. platform.HaltBriefly
+// takes the same timer while a thread halts in it; the timer is armed
+// again at the next switch.
+//
+// Not yet: a goroutine that exits while locked to its thread still ends
+// the kernel (the runtime's exitThread; a thread Exit hook is toolchain
+// work), and no reschedule IPI preempts a busy CPU when a thread it should
+// run first is woken (it runs at that CPU's next switch or tick).
 //
 // All scheduler state is guarded by one spin lock, taken with interrupts
 // off (Wake runs in interrupt context), and held across a switch: the
@@ -40,8 +56,8 @@
 // Start runs a function on a kernel thread of its own with options (OnCPU,
 // OnNode, Named, AtPriority, StackSize), Join waits for it, Yield gives up
 // the CPU, Sleep and Park block the thread (not just the goroutine), CPU
-// says where the caller runs, Thread.Stats and Self give switches, run
-// time and preemptions.
+// says where the caller runs, PreemptOff and PreemptOn hold the CPU, and
+// Thread.Stats and Self give switches, run time and preemptions.
 //
 // # The policy contract
 //
@@ -66,6 +82,9 @@
 // never panic (an index out of range is a panic: keep indexes in range),
 // never block. Their receiver must be a pointer (the wrapper Go makes for a
 // value receiver called through an interface is not nosplit).
+//
+// A Preempter's Slice and Preempt are called the same way, Preempt from
+// the timer interrupt on the CPU's interrupt stack.
 //
 // Ready(t, why) must queue t where Allowed(t, cpu) permits and return
 // that CPU; Next(cpu) must return only a thread queued earlier and allowed

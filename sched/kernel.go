@@ -49,6 +49,9 @@ func (k *kernel) Init(kn *core.Kernel) error {
 		cpuNode[c.Index] = int32(c.Node)
 	}
 	unlock(fl)
+	if p, ok := k.policy.(Preempter); ok {
+		return setupPreemption(kn, p)
+	}
 	return nil
 }
 
@@ -126,6 +129,11 @@ type thread struct {
 	cpu      int32 // the CPU it runs on, or ran on last
 	deadline int64 // of its Sleep, -1 if none
 	park     uint32
+	// nopreempt > 0: the timer leaves it its CPU (PreemptOff).
+	nopreempt uint32
+	// frame and fx hold its state while it is preempted (onTick).
+	frame iframe
+	fx    [512 + 16]byte
 	// Statistics: switches onto a CPU, run time, preemptions, and when
 	// it last started running.
 	switches, preempts uint64
@@ -144,6 +152,12 @@ type cpuState struct {
 	idle context // the idle loop's saved state while a thread runs
 	kick uint32  // raised to end the idle loop's halt (atomic)
 	tls  [2]uint64
+	// Preemption (preempt.go): the CPU's own GDT with its TSS, and
+	// whether it loaded them.
+	gdt      [5]uint64
+	gdtr     [10]byte
+	tss      [104]byte
+	trLoaded uint32
 }
 
 var cpus []cpuState
@@ -211,12 +225,11 @@ func start(sp, mp, gp, fn unsafe.Pointer) {
 		nthreads = int32(t) + 1
 	}
 	th := &threads[t]
-	*th = thread{
-		ctx:      context{sp: uintptr(sp), pc: threadStartPC(), g: uintptr(gp), fn: uintptr(fn)},
-		mp:       uintptr(mp),
-		cpu:      -1,
-		deadline: -1,
-	}
+	*th = thread{}
+	th.ctx = context{sp: uintptr(sp), pc: threadStartPC(), g: uintptr(gp), fn: uintptr(fn)}
+	th.mp = uintptr(mp)
+	th.cpu = -1
+	th.deadline = -1
 	resetAttrs(t)
 	ready(t, Started)
 	unlock(fl)
@@ -307,6 +320,7 @@ func reschedule(c int, t TID) {
 	if n == t {
 		th.state = running
 		th.since = now
+		armTimer(c, t)
 		return
 	}
 	from := &th.ctx
@@ -331,6 +345,7 @@ func run(c int, n TID, now int64) *context {
 	nt.since = now
 	attr[n].last = int32(c)
 	cpus[c].cur = n
+	armTimer(c, n)
 	return &nt.ctx
 }
 

@@ -19,13 +19,14 @@ const MaxThreads = 1024
 type Reason uint8
 
 const (
-	Started Reason = iota // a thread the runtime just started
-	Woken                 // a sleeping thread was woken, or its deadline passed
-	Yielded               // the running thread yielded its CPU
-	Moved                 // the running thread's binding no longer allows its CPU
+	Started   Reason = iota // a thread the runtime just started
+	Woken                   // a sleeping thread was woken, or its deadline passed
+	Yielded                 // the running thread yielded its CPU
+	Moved                   // the running thread's binding no longer allows its CPU
+	Preempted               // the timer took the running thread's CPU (Preempter)
 )
 
-var reasonNames = [...]string{Started: "started", Woken: "woken", Yielded: "yielded", Moved: "moved"}
+var reasonNames = [...]string{Started: "started", Woken: "woken", Yielded: "yielded", Moved: "moved", Preempted: "preempted"}
 
 func (r Reason) String() string {
 	if int(r) < len(reasonNames) {

@@ -97,3 +97,171 @@ TEXT ·idleStartPC(SB),NOSPLIT,$0-8
 TEXT ·pause(SB),NOSPLIT,$0
 	PAUSE
 	RET
+
+// Preemption: the timer's gate (preemptEntry, on the CPU's IST stack) and
+// the way back into a preempted thread (resumePreempted).
+
+// The interrupt frame preemptEntry builds (kernel.go, type iframe): the
+// general registers as pushed, AX first, then what the CPU pushed (Intel
+// SDM Vol. 3A, 6.14.2, Figure 6-9: RIP, CS, RFLAGS, RSP, SS).
+#define f_ax 0
+#define f_bx 8
+#define f_cx 16
+#define f_dx 24
+#define f_si 32
+#define f_di 40
+#define f_bp 48
+#define f_r8 56
+#define f_r9 64
+#define f_r10 72
+#define f_r11 80
+#define f_r12 88
+#define f_r13 96
+#define f_r14 104
+#define f_r15 112
+#define f_rip 120
+#define f_cs 128
+#define f_rflags 136
+#define f_rsp 144
+#define f_ss 152
+
+// preemptEntry is the gate of the scheduler's timer vector: an interrupt
+// gate (interrupts off) on IST 1, the CPU's own interrupt stack. It saves
+// every general register and, with FXSAVE, the x87/SSE state (SSE is all
+// Aero enables: no XSAVE), and calls onTick(frame, fx). If onTick returns,
+// the thread goes on: the state is restored and IRETQ resumes it. If it
+// switches, the state was copied into the thread and this stack is left
+// for good (the next interrupt starts at its top again).
+TEXT ·preemptEntry(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	R15
+	PUSHQ	R14
+	PUSHQ	R13
+	PUSHQ	R12
+	PUSHQ	R11
+	PUSHQ	R10
+	PUSHQ	R9
+	PUSHQ	R8
+	PUSHQ	BP
+	PUSHQ	DI
+	PUSHQ	SI
+	PUSHQ	DX
+	PUSHQ	CX
+	PUSHQ	BX
+	PUSHQ	AX
+	MOVQ	SP, BX
+	// onTick's arguments at 0 and 8, the frame's address at 16, the
+	// FXSAVE area (512 bytes, 16-aligned) at 32.
+	SUBQ	$(32+512+16), SP
+	ANDQ	$~15, SP
+	MOVQ	BX, 16(SP)
+	LEAQ	32(SP), CX
+	FXSAVE64	(CX)
+	CLD // the interrupted code may have been copying backwards
+	MOVQ	BX, 0(SP)
+	MOVQ	CX, 8(SP)
+	CALL	·onTick(SB)
+	LEAQ	32(SP), CX
+	FXRSTOR64	(CX)
+	MOVQ	16(SP), SP
+	POPQ	AX
+	POPQ	BX
+	POPQ	CX
+	POPQ	DX
+	POPQ	SI
+	POPQ	DI
+	POPQ	BP
+	POPQ	R8
+	POPQ	R9
+	POPQ	R10
+	POPQ	R11
+	POPQ	R12
+	POPQ	R13
+	POPQ	R14
+	POPQ	R15
+	IRETQ
+
+// resumePreempted is a preempted thread's resume PC (its context's pc):
+// switchTo leaves the saved frame's address in DX and the FXSAVE area's in
+// R14, FS already the thread's. It restores the x87/SSE state, builds an
+// IRETQ frame just below the thread's saved stack pointer (where the CPU
+// would have pushed it without an IST; Go keeps no red zone), releases the
+// scheduler lock (interrupts stay off until IRETQ restores RFLAGS) and
+// returns to the preempted instruction with every register as it was.
+TEXT ·resumePreempted(SB),NOSPLIT|NOFRAME,$0
+	FXRSTOR64	(R14)
+	MOVQ	f_rsp(DX), AX
+	SUBQ	$40, AX
+	MOVQ	f_rip(DX), BX
+	MOVQ	BX, 0(AX)
+	MOVQ	f_cs(DX), BX
+	MOVQ	BX, 8(AX)
+	MOVQ	f_rflags(DX), BX
+	MOVQ	BX, 16(AX)
+	MOVQ	f_rsp(DX), BX
+	MOVQ	BX, 24(AX)
+	MOVQ	f_ss(DX), BX
+	MOVQ	BX, 32(AX)
+	MOVQ	AX, SP
+	MOVL	$0, ·schedLock(SB)
+	MOVQ	f_ax(DX), AX
+	MOVQ	f_bx(DX), BX
+	MOVQ	f_cx(DX), CX
+	MOVQ	f_si(DX), SI
+	MOVQ	f_di(DX), DI
+	MOVQ	f_bp(DX), BP
+	MOVQ	f_r8(DX), R8
+	MOVQ	f_r9(DX), R9
+	MOVQ	f_r10(DX), R10
+	MOVQ	f_r11(DX), R11
+	MOVQ	f_r12(DX), R12
+	MOVQ	f_r13(DX), R13
+	MOVQ	f_r14(DX), R14
+	MOVQ	f_r15(DX), R15
+	MOVQ	f_dx(DX), DX
+	IRETQ
+
+// func preemptEntryPC() uintptr
+TEXT ·preemptEntryPC(SB),NOSPLIT,$0-8
+	MOVQ	$·preemptEntry(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func resumePreemptedPC() uintptr
+TEXT ·resumePreemptedPC(SB),NOSPLIT,$0-8
+	MOVQ	$·resumePreempted(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func fsBase() uintptr
+TEXT ·fsBase(SB),NOSPLIT,$0-8
+	MOVL	MSR_FS_BASE, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func idtBase() uintptr
+TEXT ·idtBase(SB),NOSPLIT,$16-8
+	SIDT	0(SP)
+	MOVQ	2(SP), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func gdtBase() uintptr
+TEXT ·gdtBase(SB),NOSPLIT,$16-8
+	SGDT	0(SP)
+	MOVQ	2(SP), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func loadTSS(gdtr *[10]byte, sel uint16)
+// Loads the CPU's own GDT (the same code and data descriptors at the same
+// selectors, so the segment registers stay valid) and its task register,
+// whose TSS holds the IST stack (SDM Vol. 3A, 7.7, 7.2.4).
+TEXT ·loadTSS(SB),NOSPLIT,$0-10
+	MOVQ	gdtr+0(FP), AX
+	LGDT	(AX)
+	MOVW	sel+8(FP), AX
+	LTR	AX
+	RET

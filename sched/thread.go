@@ -33,7 +33,7 @@ type Thread struct {
 type Stats struct {
 	Switches    uint64        // times a CPU switched to it
 	RunTime     time.Duration // time it ran on a CPU
-	Preemptions uint64        // times a timer took its CPU (none yet: no preemption)
+	Preemptions uint64        // times the timer took its CPU (Preempter policies)
 	CPU         int           // the CPU it runs on, or ran on last
 }
 
@@ -304,6 +304,26 @@ func statsOf(t TID) Stats {
 	s := Stats{Switches: th.switches, RunTime: time.Duration(run), Preemptions: th.preempts, CPU: int(th.cpu)}
 	unlock(fl)
 	return s
+}
+
+// PreemptOff keeps the calling thread on its CPU until PreemptOn: the
+// timer does not take it (it still gives the CPU up when it sleeps or
+// yields). Calls nest.
+func PreemptOff() {
+	fl := lock()
+	if t := cpus[here()].cur; t != None {
+		threads[t].nopreempt++
+	}
+	unlock(fl)
+}
+
+// PreemptOn undoes a PreemptOff.
+func PreemptOn() {
+	fl := lock()
+	if t := cpus[here()].cur; t != None && threads[t].nopreempt > 0 {
+		threads[t].nopreempt--
+	}
+	unlock(fl)
 }
 
 // Current is the calling thread's TID.

@@ -11,8 +11,8 @@
 // allocated in Init, so every other method keeps sched's policy contract
 // (nosplit, no allocation, no pointer writes).
 //
-// The time slice (Slice) is for preemption, which sched does not do yet:
-// today a thread runs until it sleeps or yields.
+// It preempts (sched.Preempter): a thread that has run for Slice while
+// another thread waits for its CPU goes to the back of the queue.
 package rr
 
 import (
@@ -24,8 +24,8 @@ import (
 // Name is the policy's registry name.
 const Name = "rr"
 
-// Slice is the time slice a thread gets before a preempting kernel would
-// put it at the back of its queue.
+// Slice is the time slice a thread runs before, if others wait, it is
+// put at the back of its queue.
 const Slice = 10_000_000 // ns
 
 // Policy is the round-robin policy. The zero value is ready for Init.
@@ -58,7 +58,7 @@ func (p *Policy) place(t sched.TID, why sched.Reason) int {
 		return b
 	}
 	last := sched.LastCPU(t)
-	if why == sched.Yielded && last >= 0 && sched.Allowed(t, last) {
+	if (why == sched.Yielded || why == sched.Preempted) && last >= 0 && sched.Allowed(t, last) {
 		return last // round robin on its own CPU
 	}
 	if last >= 0 && sched.Allowed(t, last) && sched.Idle(last) {
@@ -112,4 +112,31 @@ func (p *Policy) Next(cpu int) sched.TID {
 		}
 	}
 	return sched.None
+}
+
+// Slice is the time slice on every CPU.
+//
+//go:nosplit
+func (p *Policy) Slice(cpu int) int64 { return Slice }
+
+// Preempt takes cpu from t once its slice is over if another thread could
+// run there: one queued for cpu, or one that cpu may steal.
+//
+//go:nosplit
+func (p *Policy) Preempt(t sched.TID, cpu int, ran int64) bool {
+	if ran < Slice {
+		return false
+	}
+	if p.queues[cpu].Len() > 0 {
+		return true
+	}
+	for c := range p.queues {
+		q := &p.queues[c]
+		for i := 0; i < q.Len(); i++ {
+			if sched.Allowed(q.At(i), cpu) {
+				return true
+			}
+		}
+	}
+	return false
 }

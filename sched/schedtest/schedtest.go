@@ -6,12 +6,15 @@
 //   - sched/bound: a thread bound to each CPU stays there across 1,000
 //     yields and sleeps (its APIC ID checked after each);
 //   - sched/locked: 16 goroutines locked to their threads all progress;
+//   - sched/fp: floating-point work in many threads that the timer
+//     preempts comes out bit for bit as without preemption;
 //   - sched/order: the policy workload, whose printed order shows which
 //     policy ran (qemu's TestSchedPolicies asserts it per policy).
 package schedtest
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,6 +32,7 @@ func init() {
 	ktest.Register("sched/bound", testBound)
 	ktest.Register("sched/locked", testLocked)
 	ktest.Register("sched/order", testOrder)
+	ktest.Register("sched/fp", testFP)
 }
 
 // rounds is how many yields and sleeps a bound thread makes.
@@ -198,9 +202,13 @@ func testOrder(t *ktest.T) {
 		wrong   atomic.Int32
 	)
 	releaser, err := sched.Start(func() {
+		sched.PreemptOff()
+		defer sched.PreemptOn()
 		var ws []*sched.Thread
 		for i := range workers {
 			w, err := sched.Start(func() {
+				sched.PreemptOff() // the order is the policy's Ready and Next alone
+				defer sched.PreemptOn()
 				arrived.Add(1)
 				sched.Park(&flags[i])
 				for range steps {
@@ -248,4 +256,82 @@ func testOrder(t *ktest.T) {
 		fmt.Fprint(&b, w)
 	}
 	t.Logf("policy=%s order=%s", k.Scheduler.Name(), b.String())
+}
+
+// fpWork is floating-point (SSE) work whose state lives in XMM registers
+// across the loop: a preempting switch that lost any of it would change
+// the result.
+func fpWork(seed float64, n int) float64 {
+	a, b, c, d := seed, 1/seed, math.Sqrt(seed), seed*seed
+	for range n {
+		a = a*1.0000001 + b*0.5
+		b = b*0.9999999 - c*1e-7
+		c = math.Sqrt(c*c + 1e-9)
+		d += a*b - c
+		if d > 1e6 {
+			d -= 1e6
+		}
+	}
+	return a + b + c + d
+}
+
+func testFP(t *ktest.T) {
+	if !sched.Preempts() {
+		t.Skipf("policy %s does not preempt", core.Running().Scheduler.Name())
+	}
+	n := len(core.Running().CPUs)
+	const (
+		perCPU = 3
+		iters  = 300_000
+	)
+	seeds := []float64{1.5, 2.25, 3.125}
+	// The reference results, computed with the timer off.
+	want := make([]float64, len(seeds))
+	ref, err := sched.Start(func() {
+		sched.PreemptOff()
+		defer sched.PreemptOn()
+		for i, s := range seeds {
+			want[i] = fpWork(s, iters)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Join()
+	// perCPU threads bound to each CPU at once: each CPU's timer takes
+	// turns between them.
+	type run struct {
+		th   *sched.Thread
+		seed int
+		got  float64
+	}
+	var runs []*run
+	for cpu := range n {
+		for j := range perCPU {
+			r := &run{seed: j % len(seeds)}
+			th, err := sched.Start(func() { r.got = fpWork(seeds[r.seed], iters) }, sched.OnCPU(cpu))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.th = th
+			runs = append(runs, r)
+		}
+	}
+	var preempts uint64
+	wrong := 0
+	for i, r := range runs {
+		r.th.Join()
+		st := r.th.Stats()
+		preempts += st.Preemptions
+		if math.Float64bits(r.got) != math.Float64bits(want[r.seed]) {
+			wrong++
+			t.Errorf("thread %d (CPU %d): fpWork(%v) = %v (%#x) after %d preemptions, want %v (%#x)",
+				i, st.CPU, seeds[r.seed], r.got, math.Float64bits(r.got), st.Preemptions, want[r.seed], math.Float64bits(want[r.seed]))
+		}
+	}
+	t.Logf("%d threads on %d CPUs, %d iterations each: %d preemptions (timer: %s), %d of %d results wrong",
+		len(runs), n, iters, preempts, sched.PreemptTimer(), wrong, len(runs))
+	if preempts == 0 {
+		t.Errorf("no thread was preempted: the test proved nothing about the saved state")
+	}
 }
