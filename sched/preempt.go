@@ -167,6 +167,8 @@ func onTick(f *iframe, fx *[512]byte) {
 	}
 	th := &threads[t]
 	now := nanotime()
+	// Sleepers whose deadline passed wait for no switch on a busy CPU.
+	expire(now)
 	if th.nopreempt != 0 || !preemption.policy.Preempt(t, c, now-th.since) {
 		armTimer(c, t)
 		unlock(fl)
