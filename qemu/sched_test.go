@@ -1,6 +1,7 @@
 package qemu_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aerokernel/aero/image/builder"
 	"github.com/aerokernel/aero/qemu"
 	"github.com/aerokernel/aero/qemu/qemutest"
 )
@@ -142,3 +145,56 @@ func BenchmarkSched(b *testing.B) {
 }
 
 var benchLine = regexp.MustCompile(`bench create_join_ns=(\d+) switch_ns=(\d+) wake_ns=(\d+)`)
+
+// TestSchedSmoke builds the toolchain's smoke kernel (toolchain/smoke, a
+// hand-written main on core.Boot) with sched/rr linked in, through an
+// overlay file that adds the import, and boots it: every smoke check must
+// pass with the runtime's Ms as preempted kernel threads. It takes a
+// minute or more under TCG, so it runs only with AERO_SCHED_SMOKE=1.
+func TestSchedSmoke(t *testing.T) {
+	if os.Getenv("AERO_SCHED_SMOKE") != "1" {
+		t.Skip("AERO_SCHED_SMOKE=1 runs it (a long boot)")
+	}
+	needQEMU(t)
+	goBin := os.Getenv(qemutest.AeroGoEnv)
+	if goBin == "" {
+		t.Skipf("%s is not set", qemutest.AeroGoEnv)
+	}
+	root, err := qemutest.Root(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	extra := filepath.Join(dir, "rr.go")
+	if err := os.WriteFile(extra, []byte("//go:build tamago\n\npackage main\n\nimport _ \"github.com/aerokernel/aero/sched/rr\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	overlay := filepath.Join(dir, "overlay.json")
+	ov := fmt.Sprintf(`{"Replace":{%q:%q}}`, filepath.Join(root, "toolchain", "smoke", "zz_sched_rr.go"), extra)
+	if err := os.WriteFile(overlay, []byte(ov), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	elf := filepath.Join(dir, "smoke-rr.elf")
+	cmd := exec.Command(goBin, "build", "-overlay", overlay, "-tags", "linkcpuinit", "-ldflags", builder.LDFlags, "-o", elf, "./smoke")
+	cmd.Dir = filepath.Join(root, "toolchain")
+	cmd.Env = append(os.Environ(), "GOOS=tamago", "GOARCH=amd64", "GOOSPKG="+builder.DefaultGOOSPkg, "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the smoke kernel with sched/rr: %v\n%s", err, out)
+	}
+	vm := qemutest.Boot(t, qemu.Options{Machine: qemu.MachineMicrovm, CPUs: 4, Sockets: 1, Memory: "2G", Kernel: elf}).FailOnPanic()
+	s := vm.CheckSummary(bootTimeout, 1)
+	if s.Boot.Sched != "rr" {
+		t.Errorf("boot line: sched=%s, want rr", s.Boot.Sched)
+	}
+	l, m := vm.Expect(regexp.MustCompile(`^smoke: DONE pass=(\d+) fail=(\d+) skip=(\d+)`), 5*time.Minute)
+	if m[2] != "0" {
+		var failed []string
+		for _, x := range vm.Lines() {
+			if strings.HasPrefix(x.Text, "smoke: FAIL") {
+				failed = append(failed, x.Text)
+			}
+		}
+		t.Errorf("%s\n%s", l.Text, strings.Join(failed, "\n"))
+	}
+	t.Log(l.Text)
+}
