@@ -20,9 +20,9 @@
 // thread to the policy and, if the CPU it was queued on idles, sends that
 // CPU a reschedule IPI (platform.WakeCPU). A CPU with nothing to run is in
 // its idle loop, with no goroutine (g nil): the AP entry on each AP, an
-// idle context of its own on the boot CPU; it halts until an IPI or, while
-// some thread sleeps with a deadline, for about a millisecond
-// (platform.HaltBriefly) to check deadlines.
+// idle context of its own on the boot CPU; it halts until an IPI or the
+// earliest deadline of a sleeping thread (the local APIC timer on the
+// wake vector).
 //
 // # Preemption
 //
@@ -38,8 +38,8 @@
 // runs it next. Stats.Preemptions counts it. PreemptOff and PreemptOn keep
 // a thread from being preempted (it still gives up its CPU when it sleeps
 // or yields). The Go scheduler is not involved: this is an OS preempting
-// threads, as Linux preempts a Go program's threads. platform.HaltBriefly
-// takes the same timer while a thread halts in it; the timer is armed
+// threads, as Linux preempts a Go program's threads. The idle loop and
+// platform.HaltBriefly take the same timer while they halt; it is armed
 // again at the next switch.
 //
 // Not yet: a goroutine that exits while locked to its thread still ends

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/platform"
+	"github.com/usbarmory/tamago/amd64"
 )
 
 // New returns a core.Scheduler that runs the runtime's Ms as kernel
@@ -96,6 +97,7 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	attr[0].last = 0
 	nthreads = 1
 	c0.cur = 0
+	timerTSCDeadline = platform.Features().TSCDeadline
 	cur, pol = k, k.policy
 	return &core.ThreadHooks{
 		Start: start,
@@ -167,6 +169,14 @@ var cpus []cpuState
 const idleStackSize = 16 << 10
 
 var bootIdleStack []byte
+
+// wakeVector is the vector that ends a halt and does nothing else
+// (tamago's IRQ_WAKEUP, whose handler only writes the EOI).
+const wakeVector = amd64.IRQ_WAKEUP
+
+// timerTSCDeadline says whether the local APIC timers run in TSC-deadline
+// mode (see platform.ArmLocalTimer); set in Threads.
+var timerTSCDeadline bool
 
 // schedLock guards the thread table, every CPU's state and the policy's
 // queues. It is taken with interrupts off (Wake runs in interrupt
@@ -423,8 +433,10 @@ func idleMain() {
 }
 
 // idleLoop runs on CPU c while it has no thread: it runs the next thread
-// the policy gives, else halts until a kick, an interrupt, or (when some
-// thread sleeps with a deadline) about a millisecond. g is nil here.
+// the policy gives, else halts until a kick, an interrupt, or the earliest
+// deadline of a sleeping thread. g is nil here. A timer left armed when a
+// kick ends the halt first fires once on the wake vector, which does
+// nothing, unless a switch re-arms the timer for preemption first.
 //
 //go:nosplit
 func idleLoop(c int) {
@@ -439,20 +451,21 @@ func idleLoop(c int) {
 			unlock(fl)
 			continue
 		}
-		timed := false
+		// The earliest deadline of a sleeping thread: the halt ends then
+		// at the latest (the local APIC timer on the wake vector), so that
+		// an idle CPU sleeps until there is something to do.
+		next := int64(-1)
 		for i := TID(0); i < TID(nthreads); i++ {
-			if threads[i].state == blocked && threads[i].deadline >= 0 {
-				timed = true
-				break
+			if d := threads[i].deadline; threads[i].state == blocked && d >= 0 && (next < 0 || d < next) {
+				next = d
 			}
 		}
 		atomic.StoreUint32(&idling[c], 1)
 		unlock(fl)
-		if timed {
-			platform.HaltBriefly(&cp.kick)
-		} else {
-			platform.HaltUnless(&cp.kick)
+		if next >= 0 {
+			platform.ArmLocalTimer(wakeVector, next-now, timerTSCDeadline)
 		}
+		platform.HaltUnless(&cp.kick)
 		atomic.StoreUint32(&idling[c], 0)
 	}
 }

@@ -113,7 +113,7 @@ func setupPreemption(k *core.Kernel, p Preempter) error {
 	gate[1] = h >> 32
 	gate[0] = h&0xffff | 0x08<<16 | 1<<32 | 0x8e<<40 | (h>>16&0xffff)<<48
 	preemption.policy = p
-	preemption.tscDeadline = platform.Features().TSCDeadline
+	preemption.tscDeadline = timerTSCDeadline
 	preemption.on = true
 	return nil
 }
