@@ -97,6 +97,7 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	attr[0].last = 0
 	nthreads = 1
 	c0.cur = 0
+	online[0] = 1
 	timerTSCDeadline = platform.Features().TSCDeadline
 	cur, pol = k, k.policy
 	return &core.ThreadHooks{
@@ -130,7 +131,6 @@ type thread struct {
 	state    uint32
 	cpu      int32 // the CPU it runs on, or ran on last
 	deadline int64 // of its Sleep, -1 if none
-	park     uint32
 	// nopreempt > 0: the timer leaves it its CPU (PreemptOff).
 	nopreempt uint32
 	// frame and fx hold its state while it is preempted (onTick).
@@ -421,7 +421,10 @@ func yield() {
 // entry is the AP entry: the AP's idle loop, on its entry stack.
 //
 //go:nosplit
-func entry(cpu int) { idleLoop(cpu) }
+func entry(cpu int) {
+	atomic.StoreUint32(&online[cpu], 1)
+	idleLoop(cpu)
+}
 
 // idleMain is where the boot CPU's idle context starts (idleStart), with
 // the lock held by the thread that switched here.

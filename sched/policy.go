@@ -69,6 +69,7 @@ var (
 	ncpu    int
 	cpuNode []int32  // node of each CPU
 	idling  []uint32 // 1 while the CPU is in its idle loop (atomic)
+	online  []uint32 // 1 once the CPU runs the scheduler (atomic)
 )
 
 // setCPUs sizes the per-CPU tables (ordinary Go code, before any thread
@@ -77,6 +78,7 @@ func setCPUs(n int) {
 	ncpu = n
 	cpuNode = make([]int32, n)
 	idling = make([]uint32, n)
+	online = make([]uint32, n)
 }
 
 // resetAttrs gives thread t no binding, priority 0 and no last CPU.
@@ -84,8 +86,9 @@ func setCPUs(n int) {
 //go:nosplit
 func resetAttrs(t TID) { attr[t] = attrs{bound: -1, node: -1, last: -1} }
 
-// NumCPU is how many CPUs the scheduler runs threads on (indexes 0 to
-// NumCPU()-1, platform.CPUIndex's numbering).
+// NumCPU is how many CPUs the scheduler was given (indexes 0 to
+// NumCPU()-1, platform.CPUIndex's numbering); Allowed is false on those
+// that did not come up.
 //
 //go:nosplit
 func NumCPU() int { return ncpu }
@@ -122,11 +125,15 @@ func LastCPU(t TID) int { return int(attr[t].last) }
 //go:nosplit
 func Priority(t TID) int { return int(attr[t].prio) }
 
-// Allowed reports whether thread t may run on CPU cpu: its CPU binding,
-// else its node binding, permits it.
+// Allowed reports whether thread t may run on CPU cpu: the CPU is up (a
+// CPU the firmware lists may fail to start) and t's CPU binding, else its
+// node binding, permits it.
 //
 //go:nosplit
 func Allowed(t TID, cpu int) bool {
+	if atomic.LoadUint32(&online[cpu]) == 0 {
+		return false
+	}
 	a := &attr[t]
 	if a.bound >= 0 {
 		return int(a.bound) == cpu
