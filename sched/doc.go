@@ -43,9 +43,13 @@
 // again at the next switch.
 //
 // Not yet: a goroutine that exits while locked to its thread still ends
-// the kernel (the runtime's exitThread; a thread Exit hook is toolchain
-// work), and no reschedule IPI preempts a busy CPU when a thread it should
-// run first is woken (it runs at that CPU's next switch or tick).
+// the kernel (the runtime's exitThread). With a thread Exit hook (toolchain
+// work) the ending thread will switch to its CPU's idle context, which
+// frees the TID and then tells the runtime the thread's stack is unused;
+// policies need no method for it, since an ending thread is running, never
+// queued, but must expect a TID to come back as a new thread (Started).
+// No reschedule IPI preempts a busy CPU when a thread it should run first
+// is woken: that thread runs at the CPU's next switch or tick.
 //
 // All scheduler state is guarded by one spin lock, taken with interrupts
 // off (Wake runs in interrupt context), and held across a switch: the

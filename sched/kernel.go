@@ -76,6 +76,7 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	cpus = make([]cpuState, maxCPUs)
 	for i := range cpus {
 		cpus[i].cur = None
+		cpus[i].armed = -1
 	}
 	for t := range threads {
 		resetAttrs(TID(t))
@@ -154,6 +155,8 @@ type cpuState struct {
 	idle context // the idle loop's saved state while a thread runs
 	kick uint32  // raised to end the idle loop's halt (atomic)
 	tls  [2]uint64
+	// armed is the deadline the idle loop's halt ends at, -1 for none.
+	armed int64
 	// Preemption (preempt.go): the CPU's own GDT with its TSS, and
 	// whether it loaded them.
 	gdt      [5]uint64
@@ -386,8 +389,36 @@ func sleep(mp unsafe.Pointer, sema *uint32, deadline int64) {
 	}
 	th.state = blocked
 	th.deadline = deadline
+	noteDeadline(deadline)
 	reschedule(c, t)
 	unlock(fl)
+}
+
+// noteDeadline makes sure an idle CPU halts no longer than deadline (-1:
+// none), the new deadline of a sleeping thread: unless one is armed for it
+// or earlier, one idle CPU is kicked to arm its timer again. Otherwise,
+// with every other CPU idle without a timer and this one busy with a
+// thread that does not give it up, nothing would wake the sleeper. The
+// lock is held.
+//
+//go:nosplit
+func noteDeadline(deadline int64) {
+	if deadline < 0 {
+		return
+	}
+	for c := range ncpu {
+		if Idle(c) {
+			if a := cpus[c].armed; a >= 0 && a <= deadline {
+				return
+			}
+		}
+	}
+	for c := range ncpu {
+		if Idle(c) {
+			kick(c)
+			return
+		}
+	}
 }
 
 // wake is the Wake hook: mp's thread, if it sleeps, becomes runnable. It
@@ -463,8 +494,14 @@ func idleLoop(c int) {
 				next = d
 			}
 		}
+		cp.armed = next
 		atomic.StoreUint32(&idling[c], 1)
 		unlock(fl)
+		// Interrupts off from arming to the halt: a timer that fires
+		// before the HLT must end it, not be taken and lost before it
+		// (HaltUnless halts with STI;HLT, which takes a pending
+		// interrupt only once halted).
+		platform.DisableInterrupts()
 		if next >= 0 {
 			platform.ArmLocalTimer(wakeVector, next-now, timerTSCDeadline)
 		}

@@ -254,6 +254,7 @@ func block(flag *uint32, deadline int64) {
 	}
 	threads[t].state = blocked
 	threads[t].deadline = deadline
+	noteDeadline(deadline)
 	reschedule(c, t)
 	unlock(fl)
 }
