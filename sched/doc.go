@@ -90,6 +90,9 @@
 // A Preempter's Slice and Preempt are called the same way, Preempt from
 // the timer interrupt on the CPU's interrupt stack.
 //
+// A policy's logic can be tested on the host: FakeCPUs sets up the tables
+// it reads (sched/rr's and examples/customsched's tests do).
+//
 // Ready(t, why) must queue t where Allowed(t, cpu) permits and return
 // that CPU; Next(cpu) must return only a thread queued earlier and allowed
 // on cpu, each queued thread once. What the policy reads about threads

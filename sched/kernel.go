@@ -99,6 +99,7 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	nthreads = 1
 	c0.cur = 0
 	online[0] = 1
+	kernelRunning = true
 	timerTSCDeadline = platform.Features().TSCDeadline
 	cur, pol = k, k.policy
 	return &core.ThreadHooks{
