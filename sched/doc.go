@@ -18,11 +18,11 @@
 // ABI makes every other register caller-saved across the call, so there is
 // no FPU state to save on this path. Wake never switches: it hands the
 // thread to the policy and, if the CPU it was queued on idles, sends that
-// CPU a reschedule IPI (platform.WakeCPU). A CPU with nothing to run is in
-// its idle loop, with no goroutine (g nil): the AP entry on each AP, an
-// idle context of its own on the boot CPU; it halts until an IPI or the
-// earliest deadline of a sleeping thread (the local APIC timer on the
-// wake vector).
+// CPU a reschedule IPI (vector 0xf1, its own gate; ReschedIPIs counts
+// them). A CPU with nothing to run is in its idle loop, with no goroutine
+// (g nil): the AP entry on each AP, an idle context of its own on the boot
+// CPU; it halts until an IPI or the earliest deadline of a sleeping thread
+// (the local APIC timer on the wake vector).
 //
 // # Preemption
 //

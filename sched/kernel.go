@@ -100,6 +100,7 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	c0.cur = 0
 	online[0] = 1
 	kernelRunning = true
+	installReschedGate()
 	timerTSCDeadline = platform.Features().TSCDeadline
 	cur, pol = k, k.policy
 	return &core.ThreadHooks{
@@ -301,9 +302,48 @@ func ready(t TID, why Reason) {
 func kick(c int) {
 	atomic.StoreUint32(&cpus[c].kick, 1)
 	if c != here() {
-		platform.WakeCPU(c)
+		reschedSent++
+		platform.IPI(c, reschedVector)
 	}
 }
+
+// The reschedule IPI: its own vector, above the device vectors, whose
+// gate (reschedEntry) only counts it and writes the EOI; what matters is
+// that it ends the halt of the idle loop it is sent to.
+const reschedVector = 0xf1
+
+// reschedSent counts the reschedule IPIs sent (under the lock);
+// reschedTaken those taken (reschedEntry, atomically); x2apic tells
+// reschedEntry how to write the EOI.
+var (
+	reschedSent, reschedTaken uint64
+	x2apic                    uint8
+)
+
+// installReschedGate points the reschedule vector's IDT gate at
+// reschedEntry: a 64-bit interrupt gate, IST 0 (it runs on the interrupted
+// stack, an idle loop's or, if the CPU just took a thread, that thread's,
+// and pushes three words), code selector 0x08 (Intel SDM Vol. 3A, 6.14.1).
+// Every CPU shares the IDT.
+func installReschedGate() {
+	if _, inUse := platform.X2APIC(); inUse {
+		x2apic = 1
+	}
+	h := uint64(reschedEntryPC())
+	gate := (*[2]uint64)(unsafe.Pointer(idtBase() + reschedVector*16))
+	gate[1] = h >> 32
+	gate[0] = h&0xffff | 0x08<<16 | 0x8e<<40 | (h>>16&0xffff)<<48
+}
+
+// ReschedIPIs reports the reschedule IPIs sent and taken so far.
+func ReschedIPIs() (sent, taken uint64) {
+	fl := lock()
+	sent = reschedSent
+	unlock(fl)
+	return sent, atomic.LoadUint64(&reschedTaken)
+}
+
+func reschedEntryPC() uintptr
 
 // expire makes runnable every blocked thread whose deadline has passed.
 // The lock is held.

@@ -265,3 +265,35 @@ TEXT ·loadTSS(SB),NOSPLIT,$0-10
 	MOVW	sel+8(FP), AX
 	LTR	AX
 	RET
+
+// reschedEntry is the reschedule IPI's gate (see installReschedGate):
+// count it, write the EOI (x2APIC: MSR 0x80b; xAPIC: the EOI register at
+// 0xfee000b0; Intel SDM Vol. 3A, 11.8.5, 11.12.1.2) and return: the IPI
+// has done its work by ending the HLT it interrupted.
+TEXT ·reschedEntry(SB),NOSPLIT|NOFRAME,$0
+	PUSHQ	AX
+	PUSHQ	CX
+	PUSHQ	DX
+	LOCK
+	INCQ	·reschedTaken(SB)
+	CMPB	·x2apic(SB), $0
+	JEQ	xapic
+	MOVL	$0x80b, CX
+	XORL	AX, AX
+	XORL	DX, DX
+	WRMSR
+	JMP	eoidone
+xapic:
+	MOVL	$0xfee000b0, AX
+	MOVL	$0, (AX)
+eoidone:
+	POPQ	DX
+	POPQ	CX
+	POPQ	AX
+	IRETQ
+
+// func reschedEntryPC() uintptr
+TEXT ·reschedEntryPC(SB),NOSPLIT,$0-8
+	MOVQ	$·reschedEntry(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET

@@ -8,16 +8,16 @@ import "sync/atomic"
 // beyond the one-M-per-CPU ones of smp.go: all nosplit, for code without
 // a g or in interrupt context.
 
-// WakeCPU sends the wake-up IPI to the CPU with index cpu (CPUIndex's
-// numbering): a scheduler's reschedule IPI, which ends a halt there
-// (HaltUnless, HaltBriefly) so that the CPU looks at its run queue again.
-// An index that is not a CPU that is up is ignored. Interrupt-safe: no
+// IPI sends the fixed interrupt vector to the CPU with index cpu
+// (CPUIndex's numbering): a scheduler's reschedule IPI, which ends a halt
+// there (HaltUnless) so that the CPU looks at its run queue again. An
+// index that is not a CPU that is up is ignored. Interrupt-safe: no
 // allocation, no lock.
 //
 //go:nosplit
-func WakeCPU(cpu int) {
+func IPI(cpu int, vector uint32) {
 	if cpu >= 0 && cpu < cpuIDs.len() {
-		wakeCPU(uint64(cpuIDs.id(cpu)))
+		sendIPI(cpuIDs.id(cpu), vector)
 	}
 }
 

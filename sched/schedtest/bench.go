@@ -104,11 +104,15 @@ func testBench(t *ktest.T) {
 		t.Fatal(err)
 	}
 	peers[0], peers[1] = a, b
+	sent0, taken0 := sched.ReschedIPIs()
 	close(started)
 	a.Join()
 	b.Join()
 	wakeNS := wakeTime / (2 * wakes)
+	sent, taken := sched.ReschedIPIs()
+	sent, taken = sent-sent0, taken-taken0
 
 	t.Logf("bench create_join_ns=%d switch_ns=%d wake_ns=%d policy=%s timer=%s",
 		createJoin.Nanoseconds(), switchNS.Nanoseconds(), wakeNS.Nanoseconds(), k.Scheduler.Name(), sched.PreemptTimer())
+	t.Logf("reschedule IPIs during the %d wake-ups: %d sent, %d taken", 2*wakes, sent, taken)
 }
