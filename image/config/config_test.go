@@ -464,7 +464,7 @@ func TestKindKeys(t *testing.T) {
 func TestUnknownKey(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		// sched is the command-line key; the config says scheduler.
-		{"name k\nsched rr\n", `x:2: unknown key "sched" (known: name, machine, module, entry, cmdline, goospkg, `},
+		{"name k\nsched rr\n", `x:2: unknown key "sched" (known: name, machine, module, use, entry, cmdline, goospkg, `},
 		{"name k\nwidget x\n", `x:2: unknown key "widget" (known: `},
 		{"name k\nclok default\n", `x:2: unknown key "clok" (did you mean "clock"?)`},
 	} {
