@@ -187,11 +187,24 @@ func TestShell(t *testing.T) {
 
 	t.Run("meminfo", func(t *testing.T) {
 		out := s.cmd(t, "meminfo")
-		m := match(t, out, `^  zone 0 node any: total ([\d.]+) MiB, free ([\d.]+) MiB`)
-		total, _ := strconv.ParseFloat(m[1], 64)
-		free, _ := strconv.ParseFloat(m[2], 64)
-		if total < 1000 || free > total {
-			t.Errorf("zone: total %v MiB free %v MiB (the default memory is the Go heap, most of 2 GiB)", total, free)
+		m := match(t, out, `^memory (\S+): (\d+) zones$`)
+		zones, _ := strconv.Atoi(m[2])
+		seen := 0
+		for _, l := range out {
+			z := regexp.MustCompile(`^  zone (\d+) node (\d+|any): total ([\d.]+) MiB, free ([\d.]+) MiB`).FindStringSubmatch(l)
+			if z == nil {
+				continue
+			}
+			seen++
+			total, _ := strconv.ParseFloat(z[3], 64)
+			free, _ := strconv.ParseFloat(z[4], 64)
+			node, err := strconv.Atoi(z[2])
+			if total <= 0 || free > total || z[2] != "any" && (err != nil || node >= len(layout.Nodes)) {
+				t.Errorf("zone line %q: total %v free %v, node out of QEMU's %d", l, total, free, len(layout.Nodes))
+			}
+		}
+		if zones == 0 || seen != zones {
+			t.Errorf("%d zones announced, %d listed:\n%s", zones, seen, strings.Join(out, "\n"))
 		}
 		match(t, out, `^go heap: region [\d.]+ MiB at 0x[0-9a-f]+; in use [\d.]+ MiB \(\d+ objects\)`)
 	})

@@ -146,6 +146,9 @@ func bringUpMachine() (*Kernel, error) {
 	}
 	if line == "" {
 		line = DefaultCmdline
+		if c, err := cmdline.ParseString(line); err == nil && c.Has("heap") {
+			warn("heap= in the built-in command line comes after early boot placed the Go heap (by default): give it on the boot loader's command line")
+		}
 	}
 	k.CommandLine = line
 	k.Cmdline, err = cmdline.ParseString(line)

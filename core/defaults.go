@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	RegisterTopology(DefaultName, func() Topology { return &acpiTopology{} })
+	RegisterTopology(DefaultName, func() Topology { return &singleNode{} })
 	RegisterMemory(DefaultName, func() Memory { return &heapMemory{} })
 	RegisterScheduler(DefaultName, func() Scheduler { return runtimeScheduler{} })
 }

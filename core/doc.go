@@ -19,11 +19,12 @@
 //
 // # Core's defaults
 //
-// Until the mm, numa, sched and console modules exist, core ships minimal
-// implementations, all named "default":
-//   - Topology: NUMA nodes, their CPUs, memory and distances from the ACPI
-//     SRAT and SLIT when the firmware has them; one node holding every CPU
-//     and all RAM otherwise.
+// Core ships minimal implementations of the required kinds, all named
+// "default", for a kernel that links no module of that kind (mm, numa,
+// sched, console):
+//   - Topology: one node holding every CPU and all RAM, whatever the
+//     firmware's SRAT says; NUMA nodes from the ACPI SRAT and SLIT are the
+//     numa module's (github.com/aerokernel/aero/numa).
 //   - Memory: the Go heap; Alloc ignores the node (no node-local placement);
 //     AllocDMA aligns within the heap, whose addresses are physical
 //     (identity map); allocations stay until Free, which refuses anything
@@ -117,6 +118,44 @@
 // Fields may be added after these; none of these will change meaning.
 // Package github.com/aerokernel/aero/core/report holds the format: it
 // writes these lines for SummaryLines and parses them for host tools.
+//
+// # Memory
+//
+// RAM is split between the Go heap and the Memory module. The Go heap is
+// one contiguous stretch, since the runtime grows it by moving a single
+// break up. Early boot (core/platform), before the runtime starts, puts it
+// at the bottom of the largest stretch of RAM above the kernel image,
+// below 64 GiB (the end of the identity map) and outside 3-4 GiB (mapped
+// uncached for devices); on machines with more than a few GiB that is the
+// RAM above 4 GiB. heap= on the loader's command line says how much:
+//
+//	heap=8G     8 GiB (a size as mem= takes it)
+//	heap=75%    75% of the RAM in the memory map
+//	heap=max    all of that stretch
+//
+// The default is cmdline.DefaultHeapPercent, half of RAM (at least the
+// 32 MiB the kernel needs, at most what the stretch holds). Half, because
+// the Memory module is where an HRT gets memory on a chosen NUMA node and
+// DMA buffers, and the heap's one stretch cannot follow nodes: on QEMU's
+// layouts, where nodes own RAM in address order, half of RAM from the
+// bottom of the stretch above 4 GiB leaves the module the RAM below 4 GiB
+// (for devices that address only 32 bits) and the top of the stretch (the
+// last node's). An HRT that allocates mostly with make wants heap=max;
+// a kernel without a memory module (memory=default, whose Alloc is the Go
+// heap) leaves the RAM outside the heap unused unless it says heap=max.
+// A heap= that does not parse, asks for less than 32 MiB or more than the
+// stretch holds stops the boot with a message saying so; Parse rejects
+// the same values. The heap= of a config's cmdline (DefaultCmdline) comes
+// too late for early boot: Boot warns when it is there and the loader gave
+// no command line.
+//
+// Kernel.Heap is the range the runtime can grow into, from goos.Bloc to
+// the boot stack above it, and the summary's heap= is its size in MiB:
+// everything the runtime allocates comes from it: objects, goroutine
+// stacks and the runtime's own bookkeeping, which takes a share that
+// hardly grows with the heap (measured with 4 MiB slices: 84 MiB fit in
+// heap=100M and 88 MiB do not; 1004 MiB fit in heap=1024M). Kernel.Reserved
+// covers it, so a Memory never hands it out.
 //
 // # Writing a scheduler
 //

@@ -17,13 +17,16 @@ type Kernel struct {
 	Loader string
 	// RAM is the usable RAM in the boot loader's memory map.
 	RAM []Range
-	// Heap is the physical range the Go heap lives in (goos.RamStart,
-	// RamSize); the rest of RAM is for a Memory module to manage.
+	// Heap is the physical range the runtime can grow the Go heap into
+	// (from goos.Bloc to the boot stack): one contiguous stretch, sized
+	// by heap= (default: half of RAM) and placed by early boot; the
+	// summary's heap= is its size. See the package documentation,
+	// "Memory".
 	Heap Range
 	// Reserved is the RAM (ascending) a Memory module must never hand
 	// out: the first MiB (BIOS data, the AP trampoline, the EBDA), the
-	// runtime's region (the kernel image with its page tables and boot
-	// stack, and the Go heap: Heap) and the boot loader's modules. What a
+	// kernel image with its page tables, the runtime's region (Heap and
+	// the boot stack above it) and the boot loader's modules. What a
 	// Memory may manage is RAM (or a node's Memory) minus Reserved.
 	Reserved []Range
 	// ACPI is the firmware's tables (nil when none were found).

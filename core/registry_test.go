@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aerokernel/aero/core/cmdline"
+	"github.com/aerokernel/aero/core/hw"
 	"github.com/aerokernel/aero/core/kind"
 )
 
@@ -105,20 +107,45 @@ func (fakeConsole) Init(*Kernel) error              { return nil }
 func (fakeConsole) PutByte(byte)                    {}
 func (fakeConsole) StartInput(func(p []byte)) error { return ErrNoInput }
 
+// fixedTopology is a Topology given as its nodes and distance matrix.
+type fixedTopology struct {
+	nodes []Node
+	dist  [][]int
+}
+
+func (f *fixedTopology) Name() string          { return "fixed" }
+func (f *fixedTopology) Init(*Kernel) error    { return nil }
+func (f *fixedTopology) Nodes() []Node         { return f.nodes }
+func (f *fixedTopology) Distance(a, b int) int { return f.dist[a][b] }
+func (f *fixedTopology) NodeOf(cpu int) int {
+	for _, n := range f.nodes {
+		if slices.Contains(n.CPUs, cpu) {
+			return n.ID
+		}
+	}
+	return -1
+}
+
 func TestSummaryLines(t *testing.T) {
-	k := loadMachine(t, "q35-numa3")
-	k.Loader = "pvh"
+	const gib = 1 << 30
+	k := &Kernel{Loader: "pvh", CPUs: make([]CPU, 6)}
+	// q35 with 4 GiB in 3 nodes (2G/1G/1G), as its SRAT and e820 map say.
+	k.RAM = []Range{{Base: 0x1000, Size: 0x9f000}, {Base: 0x100000, Size: 0x7fedf000}, {Base: 4 * gib, Size: 2 * gib}}
 	k.Heap = Range{Base: 0x10000000, Size: 0x6ffdf000}
 	k.Cmdline, _ = cmdline.ParseString("")
 	k.Clock, k.Console, k.Scheduler = fakeClock{}, fakeConsole{}, runtimeScheduler{}
 	k.Memory = &heapMemory{}
-	k.Topology = &acpiTopology{}
-	if err := k.Topology.Init(k); err != nil {
-		t.Fatal(err)
+	k.Topology = &fixedTopology{
+		nodes: []Node{
+			{ID: 0, CPUs: []int{0, 1, 2}, Memory: k.RAM[:2]},
+			{ID: 1, CPUs: []int{3}, Memory: []Range{{Base: 4 * gib, Size: gib}}},
+			{ID: 2, CPUs: []int{4, 5}, Memory: []Range{{Base: 5 * gib, Size: gib}}},
+		},
+		dist: [][]int{{10, 20, 30}, {20, 10, 25}, {30, 25, 10}},
 	}
 	got := k.SummaryLines()
 	want := []string{
-		"aero: boot cpus=6 nodes=3 mem=4095 clock=tsc@2597 sched=default clockref=pit memory=default topology=default console=default loader=pvh heap=1791",
+		"aero: boot cpus=6 nodes=3 mem=4095 clock=tsc@2597 sched=default clockref=pit memory=default topology=fixed console=default loader=pvh heap=1791",
 		"aero: node 0 cpus=0-2 mem=2047 dist=10,20,30",
 		"aero: node 1 cpus=3 mem=1024 dist=20,10,25",
 		"aero: node 2 cpus=4-5 mem=1024 dist=30,25,10",
@@ -126,7 +153,38 @@ func TestSummaryLines(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("summary:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+
+	// A Memory with zones on nodes gives each node line free=, the sum of
+	// its zones' (node 2 has none: 0).
+	k.Memory = nodeMemory{{Node: 0, Free: 100 * mib}, {Node: 0, Free: 28 * mib}, {Node: 1, Free: 5*mib + 4096}}
+	got = k.SummaryLines()[1:]
+	want = []string{
+		"aero: node 0 cpus=0-2 mem=2047 free=128 dist=10,20,30",
+		"aero: node 1 cpus=3 mem=1024 free=5 dist=20,10,25",
+		"aero: node 2 cpus=4-5 mem=1024 free=0 dist=30,25,10",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("node lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	k.Memory = nodeMemory{}
+	if got := k.SummaryLines()[1]; got != "aero: node 0 cpus=0-2 mem=2047 free=0 dist=10,20,30" {
+		t.Errorf("node line of a Memory without zones: %s", got)
+	}
 }
+
+// nodeMemory is a Memory whose Stats are its zones; nothing else is used.
+type nodeMemory []ZoneStats
+
+func (m nodeMemory) Stats() []ZoneStats { return m }
+func (nodeMemory) Name() string         { return "zones" }
+func (nodeMemory) Init(*Kernel) error   { return nil }
+func (nodeMemory) Alloc(int, int) ([]byte, error) {
+	return nil, hw.ErrNoMemory
+}
+func (nodeMemory) AllocDMA(int, int, int) (hw.DMABuffer, error) {
+	return hw.DMABuffer{}, hw.ErrNoMemory
+}
+func (nodeMemory) Free([]byte) error { return hw.ErrBadFree }
 
 func TestClipRAM(t *testing.T) {
 	ram := []Range{{Base: 0, Size: 0x9fc00}, {Base: 0x100000, Size: 0x7ff00000}, {Base: 0x100000000, Size: 0x80000000}}

@@ -2,8 +2,13 @@ module github.com/aerokernel/aero/examples
 
 go 1.26.5
 
-require github.com/aerokernel/aero/core v0.0.0
+require (
+	github.com/aerokernel/aero/core v0.0.0
+	github.com/aerokernel/aero/sched v0.0.0
+)
 
 require github.com/usbarmory/tamago v1.26.6 // indirect
 
 replace github.com/aerokernel/aero/core => ../core
+
+replace github.com/aerokernel/aero/sched => ../sched

@@ -14,8 +14,9 @@ import (
 // must be QEMU's (CPUs 0-15 and 16-31 at -smp 32); the in-kernel tests
 // check, from code running on each CPU at once, that every CPU reports a
 // distinct full APIC ID equal to the MADT's and its own index and node
-// (cpus/identity), and that work started on every CPU at once runs on
-// every one (cpus/parallel).
+// (cpus/identity), that node being the SRAT's for its APIC ID (numa/cpus:
+// configs/ktest links numa), and that work started on every CPU at once
+// runs on every one (cpus/parallel).
 //
 // Measured under TCG on the 2-core build machine with other boots running
 // (load average 10-15, 9 boots each): -smp 32 reached its summary in
@@ -41,7 +42,7 @@ func TestBootManyCPUs(t *testing.T) {
 			start := time.Now()
 			vm := qemutest.Boot(t, qemu.Options{
 				CPUs: cpus, Nodes: 2, Memory: "2G", Kernel: elf,
-				Append: "test=cpus/parallel,cpus/identity,topology/consistent",
+				Append: "test=cpus/parallel,cpus/identity,topology/consistent,numa/cpus",
 			}).FailOnPanic()
 			vm.CheckSummary(bootTimeout, 1)
 			booted := time.Since(start)

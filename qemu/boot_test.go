@@ -13,8 +13,8 @@ import (
 	"github.com/aerokernel/aero/qemu/qemutest"
 )
 
-// Boot tests: the kernel of configs/ktest (core's defaults plus core's
-// in-kernel tests), built by qemutest.BuildConfig with the image tool and
+// Boot tests: the kernel of configs/ktest (core's defaults, the numa
+// topology, and the in-kernel tests of both), built by qemutest.BuildConfig with the image tool and
 // the GOOS=tamago go in AERO_GO (make test sets it), or the ELF in
 // AERO_KTEST_ELF, booted under TCG on each machine shape the core issue
 // names. Each checks the boot summary against what QEMU was given and turns
@@ -122,13 +122,21 @@ func TestBootISO(t *testing.T) {
 	qemutest.RunKTests(t, vm, bootTimeout)
 }
 
-// checkSummary checks the boot summary against the options, and that the
-// TSC was calibrated.
+// checkSummary checks the boot summary against the options, that the
+// TSC was calibrated, that the topology is configs/ktest's, numa, and
+// that the Go heap is its default share, half of RAM (every shape here
+// has a stretch of RAM that holds it).
 func checkSummary(t *testing.T, vm *qemutest.VM) {
 	t.Helper()
 	s := vm.CheckSummary(bootTimeout, 1)
 	if s.Boot.Clock != "tsc" || s.Boot.ClockMHz < 100 {
 		t.Errorf("boot line: clock=%s, want a calibrated tsc", s.Boot.Fields["clock"])
+	}
+	if s.Boot.Topology != "numa" {
+		t.Errorf("boot line: topology=%s, want numa", s.Boot.Topology)
+	}
+	if half := s.Boot.MemMiB / 2; s.Boot.HeapMiB < half-1 || s.Boot.HeapMiB > half+1 {
+		t.Errorf("boot line: heap=%d with mem=%d, want the default half of RAM", s.Boot.HeapMiB, s.Boot.MemMiB)
 	}
 }
 
@@ -186,12 +194,20 @@ func TestBootPanic(t *testing.T) {
 // TestBootHRTEntry builds configs/hello, whose config names an HRT entry
 // point in another module (examples/hello.Main), and boots it: the entry
 // runs after the summary, uses every CPU at once, and its return ends QEMU
-// with success.
+// with success. configs/hello links core's default topology, so the
+// machine's two NUMA nodes are one node to it: every CPU and all memory on
+// node 0, whatever the SRAT says.
 func TestBootHRTEntry(t *testing.T) {
 	needQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/hello")
 	vm := qemutest.Boot(t, qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2, Kernel: elf}).FailOnPanic()
-	vm.CheckSummary(bootTimeout, 1)
+	s := vm.ExpectSummary(bootTimeout)
+	for _, err := range qemu.CheckSummary(qemu.Options{CPUs: 4, Memory: "2G"}, s, 1) {
+		t.Errorf("core's default topology on 2 NUMA nodes: %v (want one node)", err)
+	}
+	if s.Boot.Topology != "default" {
+		t.Errorf("boot line: topology=%s, want default", s.Boot.Topology)
+	}
 	vm.Expect(`^aero: hrt entry$`, bootTimeout)
 	_, m := vm.Expect(`^hello: 4 CPUs summed 1\.\.\d+ = (\d+) \(want (\d+)\) on APIC IDs \[(.*)\], nodes \[(.*)\]$`, bootTimeout)
 	if m[1] != m[2] {
@@ -202,9 +218,9 @@ func TestBootHRTEntry(t *testing.T) {
 	if got := strings.Join(ids, " "); got != "0 1 2 3" {
 		t.Errorf("the HRT's goroutines ran on APIC IDs [%s], want one on each of 0 1 2 3", m[3])
 	}
-	// Kernel.CPUs by index: CPUs 0-1 on node 0, 2-3 on node 1 (-numa 2).
-	if m[4] != "0 0 1 1" {
-		t.Errorf("the HRT sees CPU nodes [%s], want [0 0 1 1]", m[4])
+	// Kernel.CPUs by index: all on node 0 (core's default topology).
+	if m[4] != "0 0 0 0" {
+		t.Errorf("the HRT sees CPU nodes [%s], want [0 0 0 0]", m[4])
 	}
 	vm.Expect(`^aero: hrt returned; exiting$`, bootTimeout)
 	if code := vm.WaitExit(bootTimeout); code != 0 {

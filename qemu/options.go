@@ -122,13 +122,18 @@ type Node struct {
 	// CPUs is a CPU list such as "0-2", "3" or "0,2-3"; empty makes a
 	// memory-only node.
 	CPUs string
-	// Mem is the node's memory, in the syntax of Options.Memory. Either
-	// every node of Options.Numa gives its memory or none does: then the
-	// memory (Options.Memory, default 2G) is split over the nodes as QEMU
-	// did before version 5.1 (see SplitMemory); QEMU 7.2 refuses nodes
-	// without memory.
+	// Mem is the node's memory, in the syntax of Options.Memory, or
+	// NoMemory for a node with CPUs and no memory. Either every node of
+	// Options.Numa gives its memory (NoMemory counts) or none does: then
+	// the memory (Options.Memory, default 2G) is split over the nodes as
+	// QEMU did before version 5.1 (see SplitMemory); QEMU 7.2 refuses a
+	// machine none of whose nodes has memory.
 	Mem string
 }
+
+// NoMemory as a Node's Mem makes a memoryless node: CPUs and no memory
+// (QEMU's -numa node without memdev, beside nodes that have theirs).
+const NoMemory = "0"
 
 // NodeMemAlign is the granularity, in MiB, of the shares SplitMemory gives:
 // QEMU's numa_mem_align_shift for the PC machines, 23 (8 MiB).
@@ -361,14 +366,20 @@ func (o Options) numa(machine string, cpus int) ([]string, int, error) {
 	}
 	var args []string
 	for i, n := range nodes {
-		args = append(args, "-object", fmt.Sprintf("memory-backend-ram,id=m%d,size=%s", i, formatMiB(n.MemMiB)))
+		if n.MemMiB > 0 {
+			args = append(args, "-object", fmt.Sprintf("memory-backend-ram,id=m%d,size=%s", i, formatMiB(n.MemMiB)))
+		}
 	}
 	for i, n := range nodes {
 		spec := fmt.Sprintf("node,nodeid=%d", i)
 		for _, r := range report.CPURanges(n.CPUs) {
 			spec += ",cpus=" + r
 		}
-		spec += fmt.Sprintf(",memdev=m%d", i)
+		// A memoryless node has no backend: QEMU takes a node without
+		// memdev when other nodes have theirs (a 0-byte backend it refuses).
+		if n.MemMiB > 0 {
+			spec += fmt.Sprintf(",memdev=m%d", i)
+		}
 		args = append(args, "-numa", spec)
 	}
 	for _, d := range o.Distances {
@@ -469,10 +480,17 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 				owner[c] = i
 			}
 			var m int
-			if split {
+			switch {
+			case split:
 				m = shares[i]
-			} else if m, err = ParseSize(spec.Mem); err != nil {
-				return nil, 0, fmt.Errorf("qemu: NUMA node %d: memory: %w", i, err)
+			case spec.Mem == NoMemory:
+				if len(list) == 0 {
+					return nil, 0, fmt.Errorf("qemu: NUMA node %d has neither CPUs nor memory", i)
+				}
+			default:
+				if m, err = ParseSize(spec.Mem); err != nil {
+					return nil, 0, fmt.Errorf("qemu: NUMA node %d: memory: %w", i, err)
+				}
 			}
 			sum += m
 			nodes = append(nodes, NodeLayout{CPUs: list, MemMiB: m})
@@ -485,6 +503,9 @@ func (o Options) layout(machine string, cpus int) ([]NodeLayout, int, error) {
 		}
 		if len(missing) > 0 {
 			return nil, 0, fmt.Errorf("qemu: CPUs %s are in no NUMA node", report.FormatCPUList(missing))
+		}
+		if sum == 0 {
+			return nil, 0, errors.New("qemu: no NUMA node has memory")
 		}
 		if mem == 0 {
 			mem = sum

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/acpi/acpitest"
 )
 
 // parsers maps each signature to its parser, with the result as any.
@@ -16,7 +17,13 @@ var parsers = map[string]func([]byte) (any, error){
 	"FACP": func(b []byte) (any, error) { return nilIfErr(acpi.ParseFADT(b)) },
 	"HPET": func(b []byte) (any, error) { return nilIfErr(acpi.ParseHPET(b)) },
 	"SRAT": func(b []byte) (any, error) { return nilIfErr(acpi.ParseSRAT(b)) },
-	"SLIT": func(b []byte) (any, error) { return nilIfErr(acpi.ParseSLIT(b)) },
+	"SLIT": func(b []byte) (any, error) {
+		s, err := acpi.ParseSLIT(b)
+		if err == nil {
+			s.Check() // must not panic either
+		}
+		return nilIfErr(s, err)
+	},
 	"MCFG": func(b []byte) (any, error) { return nilIfErr(acpi.ParseMCFG(b)) },
 }
 
@@ -47,15 +54,15 @@ var corruptions = []struct {
 	{"truncated to the header", func(b []byte) []byte { return b[:36] }, acpi.ErrTruncated},
 	{"truncated inside the header", func(b []byte) []byte { return b[:20] }, acpi.ErrTruncated},
 	{"empty", func(b []byte) []byte { return nil }, acpi.ErrTruncated},
-	{"length 0xFFFFFFFF", func(b []byte) []byte { return fixChecksum(setLength(b, 0xffffffff)) }, acpi.ErrLength},
+	{"length 0xFFFFFFFF", func(b []byte) []byte { return acpitest.FixChecksum(setLength(b, 0xffffffff)) }, acpi.ErrLength},
 	{"length 2 MiB, bytes present", func(b []byte) []byte {
 		b = append(b, make([]byte, 2<<20)...)
-		return fixChecksum(setLength(b, 2<<20))
+		return acpitest.FixChecksum(setLength(b, 2<<20))
 	}, acpi.ErrLength},
 	{"length 0", func(b []byte) []byte { return setLength(b, 0) }, acpi.ErrLength},
 	{"length shorter than the header", func(b []byte) []byte { return setLength(b, 35) }, acpi.ErrLength},
-	{"length shorter than the fixed part", func(b []byte) []byte { return fixChecksum(setLength(b, 37)) }, acpi.ErrLength},
-	{"wrong signature", func(b []byte) []byte { b[0] ^= 0x20; return fixChecksum(b) }, acpi.ErrSignature},
+	{"length shorter than the fixed part", func(b []byte) []byte { return acpitest.FixChecksum(setLength(b, 37)) }, acpi.ErrLength},
+	{"wrong signature", func(b []byte) []byte { b[0] ^= 0x20; return acpitest.FixChecksum(b) }, acpi.ErrSignature},
 }
 
 func TestCorruptTables(t *testing.T) {
@@ -104,7 +111,7 @@ func checkErr(t *testing.T, got any, err error, kind error, msg string) {
 // fixed so that the structure check is what fails.
 func TestCorruptEntries(t *testing.T) {
 	f := loadFixture(t, "q35-numa3")
-	edit := func(sig string, fn func(b []byte) []byte) []byte { return fixChecksum(fn(f.table(sig))) }
+	edit := func(sig string, fn func(b []byte) []byte) []byte { return acpitest.FixChecksum(fn(f.table(sig))) }
 	for _, c := range []struct {
 		name string
 		sig  string
@@ -216,7 +223,7 @@ func TestDiscoverCorrupt(t *testing.T) {
 			{"checksum", func(b []byte) { b[len(b)/2] ^= 0xff }, acpi.ErrChecksum},
 			{"length 0x7fffffff", func(b []byte) { setLength(b, 0x7fffffff) }, acpi.ErrLength},
 			{"length past the memory", func(b []byte) { setLength(b, uint32(len(b)+4096)) }, acpi.ErrRead},
-			{"signature", func(b []byte) { b[0] = 'Z'; fixChecksum(b) }, nil},
+			{"signature", func(b []byte) { b[0] = 'Z'; acpitest.FixChecksum(b) }, nil},
 		} {
 			t.Run(sig+"/"+c.name, func(t *testing.T) {
 				mem := f.memory()
@@ -283,8 +290,8 @@ func TestDiscoverRootFailures(t *testing.T) {
 		{"RSDP signature", func(m *segMemory) { m.at(f.rsdpAddr)[0] = 'X' }, acpi.ErrSignature},
 		{"RSDP unmapped", func(m *segMemory) { m.Pieces[0].Addr += 0x100000 }, acpi.ErrRead},
 		{"RSDT checksum", func(m *segMemory) { m.at(rsdtAddr)[40]++ }, acpi.ErrChecksum},
-		{"RSDT signature", func(m *segMemory) { copy(m.at(rsdtAddr), "XSDT"); fixChecksum(m.at(rsdtAddr)) }, acpi.ErrSignature},
-		{"RSDT huge", func(m *segMemory) { setLength(m.at(rsdtAddr), 1<<31); fixChecksum(m.at(rsdtAddr)) }, acpi.ErrLength},
+		{"RSDT signature", func(m *segMemory) { copy(m.at(rsdtAddr), "XSDT"); acpitest.FixChecksum(m.at(rsdtAddr)) }, acpi.ErrSignature},
+		{"RSDT huge", func(m *segMemory) { setLength(m.at(rsdtAddr), 1<<31); acpitest.FixChecksum(m.at(rsdtAddr)) }, acpi.ErrLength},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := f.memory()
@@ -300,7 +307,7 @@ func TestDiscoverRootFailures(t *testing.T) {
 	m := f.memory()
 	rsdt := m.at(rsdtAddr)
 	binary.LittleEndian.PutUint32(rsdt[36:], 0) // the FADT: null
-	fixChecksum(rsdt)
+	acpitest.FixChecksum(rsdt)
 	tabs, err := acpi.Discover(m, f.rsdpAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -318,7 +325,7 @@ func TestDiscoverRootFailures(t *testing.T) {
 	}
 
 	binary.LittleEndian.PutUint32(rsdt[40:], 0xdead0000) // the MADT: unmapped
-	fixChecksum(rsdt)
+	acpitest.FixChecksum(rsdt)
 	tabs, err = acpi.Discover(m, f.rsdpAddr)
 	if err != nil {
 		t.Fatal(err)

@@ -268,6 +268,9 @@ func checkTables(t *testing.T, f *fixture, tabs *acpi.Tables, w want) {
 		if s == nil || s.Localities != len(w.slit) {
 			t.Fatalf("SLIT %+v, want %d localities", s, len(w.slit))
 		}
+		if err := s.Check(); err != nil {
+			t.Errorf("QEMU's SLIT fails Check: %v", err)
+		}
 		for i := range w.slit {
 			for j := range w.slit[i] {
 				if d := s.Distance(i, j); d != w.slit[i][j] {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/acpi/acpitest"
 )
 
 // The fuzz targets check one thing: no input panics (or hangs). Run them
@@ -25,7 +26,7 @@ func seedTables(f *testing.F, sigs ...string) {
 
 func FuzzParseMADT(f *testing.F) {
 	seedTables(f, "APIC")
-	f.Add(sdt("APIC", 5, le(uint32(0xfee00000), uint32(1),
+	f.Add(acpitest.Table("APIC", 5, acpitest.LE(uint32(0xfee00000), uint32(1),
 		uint8(9), uint8(16), uint16(0), uint32(0x10000), uint32(1), uint32(300),
 		uint8(0xa), uint8(12), uint16(0), uint32(0xffffffff), uint8(1), []byte{0, 0, 0},
 		uint8(5), uint8(12), uint16(0), uint64(0xfee10000))))
@@ -47,7 +48,7 @@ func FuzzParseTables(f *testing.F) {
 			if len(b) > 36 && b[len(b)-1]&1 == 0 {
 				c := append([]byte{}, b...)
 				copy(c, sig)
-				parse(fixChecksum(c))
+				parse(acpitest.FixChecksum(c))
 			}
 			parse(b)
 		}
@@ -106,7 +107,7 @@ func repairChecksums(b []byte) {
 		if n < 36 || n > uint64(len(t)) {
 			return nil
 		}
-		fixChecksum(t)
+		acpitest.FixChecksum(t)
 		return t[:n]
 	}
 	done := map[uint64]bool{}

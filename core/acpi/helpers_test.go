@@ -1,16 +1,12 @@
 package acpi_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
+	"github.com/aerokernel/aero/core/acpi/acpitest"
 	"github.com/aerokernel/aero/core/hw"
 )
 
@@ -59,49 +55,10 @@ var fixtureNames = []string{"q35-smp4", "q35-numa2", "q35-numa3", "pc-smp2", "q3
 
 func loadFixture(tb testing.TB, name string) *fixture {
 	tb.Helper()
-	dir := filepath.Join("testdata", name)
-	f := &fixture{name: name, files: map[string][]byte{}}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".bin") {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				tb.Fatal(err)
-			}
-			f.files[e.Name()] = b
-		}
-	}
-	mm, err := os.ReadFile(filepath.Join(dir, "memmap.txt"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(mm))
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		fs := strings.Fields(line)
-		if len(fs) != 4 {
-			tb.Fatalf("%s/memmap.txt: bad line %q", name, line)
-		}
-		addr, err := strconv.ParseUint(fs[2], 0, 64)
-		if err != nil {
-			tb.Fatalf("%s/memmap.txt: %v", name, err)
-		}
-		if _, ok := f.files[fs[1]]; !ok {
-			tb.Fatalf("%s/memmap.txt names %s, which is missing", name, fs[1])
-		}
-		f.layout = append(f.layout, placed{fs[0], fs[1], addr})
-		if fs[0] == "RSDP" {
-			f.rsdpAddr = addr
-		}
-	}
-	if f.rsdpAddr == 0 {
-		tb.Fatalf("%s: no RSDP in memmap.txt", name)
+	a := acpitest.LoadFixture(tb, filepath.Join("testdata", name))
+	f := &fixture{name: name, files: a.Files, rsdpAddr: a.RSDP}
+	for _, p := range a.Layout {
+		f.layout = append(f.layout, placed{p.Sig, p.File, p.Addr})
 	}
 	return f
 }
@@ -132,65 +89,6 @@ func (f *fixture) table(sig string) []byte {
 		return nil
 	}
 	return bytes.Clone(b)
-}
-
-// fixChecksum makes the table's bytes (up to its declared length, or all
-// of b if that is shorter) sum to zero again after an edit.
-func fixChecksum(b []byte) []byte {
-	n := len(b)
-	if len(b) >= 8 {
-		if l := int(binary.LittleEndian.Uint32(b[4:])); l < n {
-			n = l
-		}
-	}
-	if n < 10 {
-		return b
-	}
-	b[9] = 0
-	var s byte
-	for _, c := range b[:n] {
-		s += c
-	}
-	b[9] = -s
-	return b
-}
-
-// sdt builds a table: a header with signature sig and revision rev, then
-// body, with length and checksum filled in.
-func sdt(sig string, rev uint8, body ...[]byte) []byte {
-	b := make([]byte, 36)
-	copy(b, sig)
-	b[8] = rev
-	copy(b[10:], "AERO  ")
-	copy(b[16:], "TESTTBL ")
-	copy(b[28:], "AERO")
-	for _, p := range body {
-		b = append(b, p...)
-	}
-	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
-	return fixChecksum(b)
-}
-
-// le builds little-endian bytes from values of fixed size.
-func le(vals ...any) []byte {
-	var b []byte
-	for _, v := range vals {
-		switch v := v.(type) {
-		case uint8:
-			b = append(b, v)
-		case uint16:
-			b = binary.LittleEndian.AppendUint16(b, v)
-		case uint32:
-			b = binary.LittleEndian.AppendUint32(b, v)
-		case uint64:
-			b = binary.LittleEndian.AppendUint64(b, v)
-		case []byte:
-			b = append(b, v...)
-		default:
-			panic(fmt.Sprintf("le: %T", v))
-		}
-	}
-	return b
 }
 
 // rsdp builds an RSDP of the given revision (0: 20 bytes, 2: 36 bytes).
@@ -253,7 +151,7 @@ func image(f *fixture, xsdt, rsdt []string) (flatMemory, map[string]uint64) {
 				binary.LittleEndian.PutUint64(b[132:], addrs["FACS"])
 				binary.LittleEndian.PutUint64(b[140:], addrs["DSDT"])
 			}
-			fixChecksum(b)
+			acpitest.FixChecksum(b)
 		}
 		put(sig, b)
 	}
@@ -263,14 +161,14 @@ func image(f *fixture, xsdt, rsdt []string) (flatMemory, map[string]uint64) {
 		for _, sig := range xsdt {
 			body = binary.LittleEndian.AppendUint64(body, addrs[sig])
 		}
-		xa = put("XSDT", sdt("XSDT", 1, body))
+		xa = put("XSDT", acpitest.Table("XSDT", 1, body))
 	}
 	if rsdt != nil {
 		var body []byte
 		for _, sig := range rsdt {
 			body = binary.LittleEndian.AppendUint32(body, uint32(addrs[sig]))
 		}
-		ra = put("RSDT", sdt("RSDT", 1, body))
+		ra = put("RSDT", acpitest.Table("RSDT", 1, body))
 	}
 	if xsdt != nil {
 		copy(buf, rsdp(2, uint32(ra), xa))

@@ -4,9 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aerokernel/aero/core/acpi"
+	"github.com/aerokernel/aero/core/acpi/acpitest"
 
 	"github.com/aerokernel/aero/core/hw"
 )
@@ -97,7 +99,7 @@ func TestXSDT(t *testing.T) {
 		l := binary.LittleEndian.Uint32(mem[x+4:])
 		binary.LittleEndian.PutUint32(mem[x+4:], l+1) // the next byte is padding or the end
 		mem = append(mem, 0)
-		fixChecksum(mem[x:])
+		acpitest.FixChecksum(mem[x:])
 		tabs, err := acpi.Discover(mem, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +122,7 @@ func TestXSDT(t *testing.T) {
 }
 
 func TestMADTX2APIC(t *testing.T) {
-	entries := le(
+	entries := acpitest.LE(
 		uint32(0xfee00000), uint32(0), // local APIC address, flags: no 8259s
 		// processor local APIC: UID 1, APIC ID 2, online capable only
 		uint8(0), uint8(8), uint8(1), uint8(2), uint32(acpi.LAPICOnlineCapable),
@@ -139,7 +141,7 @@ func TestMADTX2APIC(t *testing.T) {
 		uint8(0), uint8(10), uint8(3), uint8(4), uint32(acpi.LAPICEnabled), uint16(0xffff),
 	)
 	for _, rev := range []uint8{3, 5} {
-		m, err := acpi.ParseMADT(sdt("APIC", rev, entries))
+		m, err := acpi.ParseMADT(acpitest.Table("APIC", rev, entries))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +174,7 @@ func TestMADTX2APIC(t *testing.T) {
 }
 
 func TestSRATDomains(t *testing.T) {
-	entries := le(
+	entries := acpitest.LE(
 		uint32(1), uint64(0), // reserved fields
 		// processor local APIC affinity: domain bytes 0x78 (bits 7:0) and
 		// 0x56 0x34 0x12 (bits 31:8), APIC ID 9, enabled, clock domain 5
@@ -186,7 +188,7 @@ func TestSRATDomains(t *testing.T) {
 		// a GICC affinity (type 3, 18 bytes): skipped
 		uint8(3), uint8(18), make([]byte, 16),
 	)
-	s, err := acpi.ParseSRAT(sdt("SRAT", 3, entries))
+	s, err := acpi.ParseSRAT(acpitest.Table("SRAT", 3, entries))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +213,7 @@ func TestSRATDomains(t *testing.T) {
 
 	// Revision 1 (ACPI 2.0): domains are 8 bits; the other bytes were
 	// reserved then.
-	s, err = acpi.ParseSRAT(sdt("SRAT", 1, entries))
+	s, err = acpi.ParseSRAT(acpitest.Table("SRAT", 1, entries))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,14 +223,14 @@ func TestSRATDomains(t *testing.T) {
 }
 
 func TestSLITSynthetic(t *testing.T) {
-	s, err := acpi.ParseSLIT(sdt("SLIT", 1, le(uint64(2)), []byte{10, 0xff, 21, 10}))
+	s, err := acpi.ParseSLIT(acpitest.Table("SLIT", 1, acpitest.LE(uint64(2)), []byte{10, 0xff, 21, 10}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Distance(0, 1) != 0xff || s.Distance(1, 0) != 21 || s.Distance(2, 0) != 0xff || s.Distance(-1, 0) != 0xff {
 		t.Errorf("SLIT %+v", s)
 	}
-	s, err = acpi.ParseSLIT(sdt("SLIT", 1, le(uint64(0))))
+	s, err = acpi.ParseSLIT(acpitest.Table("SLIT", 1, acpitest.LE(uint64(0))))
 	if err != nil || s.Localities != 0 {
 		t.Errorf("empty SLIT: %+v, %v", s, err)
 	}
@@ -242,10 +244,10 @@ func TestFADTVersions(t *testing.T) {
 	b = append(b, make([]byte, 276-len(b))...)
 	binary.LittleEndian.PutUint32(b[4:], 276)
 	b[8] = 6
-	copy(b[208:], le(uint8(acpi.SpaceSystemIO), uint8(32), uint8(0), uint8(3), uint64(0x1008)))
+	copy(b[208:], acpitest.LE(uint8(acpi.SpaceSystemIO), uint8(32), uint8(0), uint8(3), uint64(0x1008)))
 	binary.LittleEndian.PutUint32(b[112:], binary.LittleEndian.Uint32(b[112:])|acpi.FADTHWReducedACPI|acpi.FADTTimerValExt)
 	binary.LittleEndian.PutUint64(b[268:], 0x4b4d564b) // "KVMK"
-	fa, err := acpi.ParseFADT(fixChecksum(b))
+	fa, err := acpi.ParseFADT(acpitest.FixChecksum(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +259,7 @@ func TestFADTVersions(t *testing.T) {
 	// wide for a GAS's BitWidth.
 	b[92] = 64
 	clear(b[220:232])
-	fa, err = acpi.ParseFADT(fixChecksum(b))
+	fa, err = acpi.ParseFADT(acpitest.FixChecksum(b))
 	if err != nil || fa.GPE0Length != 64 || fa.GPE0.BitWidth != 0 || fa.GPE0.Address != 0x620 {
 		t.Errorf("GPE0 %+v length %d: %v", fa.GPE0, fa.GPE0Length, err)
 	}
@@ -285,5 +287,70 @@ func TestFindRSDP(t *testing.T) {
 	}
 	if _, err := acpi.FindRSDP(&segMemory{}); !errors.Is(err, acpi.ErrNotFound) {
 		t.Errorf("FindRSDP in no memory: %v", err)
+	}
+}
+
+func TestSLITCheck(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want []string // substrings of the error; nil: no error
+	}{
+		{"good", acpitest.SLIT([][]uint8{{10, 20, 0xff}, {21, 10, 30}, {0xff, 30, 10}}), nil},
+		{"empty", acpitest.SLIT(nil), nil},
+		{"local not 10", acpitest.SLIT([][]uint8{{10, 20}, {20, 11}}), []string{"distance 1->1 is 11: want 10 to itself"}},
+		{"reserved distance", acpitest.SLIT([][]uint8{{10, 9, 5}, {20, 10, 20}, {20, 20, 10}}), []string{"distance 0->1 is 9: below 10, a reserved value (and 1 more like it)"}},
+		{"trailing bytes", acpitest.Table("SLIT", 1, acpitest.LE(uint64(1)), []byte{10, 0}), []string{"length 46, but 1 localities need 45 bytes"}},
+		{"all at once", acpitest.Table("SLIT", 1, acpitest.LE(uint64(2)), []byte{0, 0, 0, 0, 0}), []string{"length 49", "distance 0->0 is 0: want 10 to itself (and 1 more", "distance 0->1 is 0: below 10"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := acpi.ParseSLIT(c.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Check()
+			if c.want == nil {
+				if err != nil {
+					t.Errorf("Check() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Check() = nil, want %q", c.want)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Check() = %q, want it to say %q", err, w)
+				}
+			}
+			if !errors.Is(err, acpi.ErrEntry) && !errors.Is(err, acpi.ErrLength) {
+				t.Errorf("Check() = %v: neither ErrEntry nor ErrLength", err)
+			}
+		})
+	}
+}
+
+// TestSRATBuilders checks acpitest's SRAT structures against the parser
+// (and so against the byte layouts TestSRATDomains spells out).
+func TestSRATBuilders(t *testing.T) {
+	b := acpitest.SRAT(3,
+		acpitest.APIC(0x12345678, 9, acpitest.Enabled),
+		acpitest.X2APIC(0x10002, 0x300, 0),
+		acpitest.Memory(7, 0x1_0000_0000, 0x2_4000_0000, acpitest.Enabled|acpitest.HotPluggable))
+	s, err := acpi.ParseSRAT(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantP := []acpi.ProcessorAffinity{
+		{Domain: 0x12345678, APICID: 9, Flags: 1, Enabled: true},
+		{Domain: 0x10002, APICID: 0x300, X2APIC: true},
+	}
+	wantM := []acpi.MemoryAffinity{{Range: hw.Range{Base: 1 << 32, Size: 0x240000000}, Domain: 7, Flags: 3, Enabled: true, HotPluggable: true}}
+	if !reflect.DeepEqual(s.Processors, wantP) || !reflect.DeepEqual(s.Memory, wantM) || len(s.Skipped) != 0 {
+		t.Errorf("SRAT %+v %+v %v, want %+v %+v", s.Processors, s.Memory, s.Skipped, wantP, wantM)
+	}
+	sl, err := acpi.ParseSLIT(acpitest.SLIT([][]uint8{{10, 21}, {22, 10}}))
+	if err != nil || sl.Localities != 2 || sl.Distance(0, 1) != 21 || sl.Distance(1, 0) != 22 {
+		t.Errorf("SLIT %+v, %v", sl, err)
 	}
 }

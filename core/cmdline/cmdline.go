@@ -38,6 +38,14 @@
 //	                  number with an optional K, M, G or T suffix (binary
 //	                  units), e.g. 512M. The Go heap is sized before the
 //	                  command line is read and is not shrunk (Boot warns)
+//	heap=SIZE|P%|max  the Go heap's size: SIZE bytes (as mem=), P percent
+//	                  (1-100) of the RAM in the memory map, or max, all of
+//	                  the stretch of RAM it goes in; default 50%. Read by
+//	                  early boot (core/platform), which places the heap
+//	                  before the runtime starts: a value that does not
+//	                  parse, or a heap that does not fit, stops the boot
+//	                  with a message. The rest of RAM is the memory
+//	                  module's (package core, "Memory")
 //	quiet             no banner or informational output (loglevel 4); also
 //	                  quiet=true/false
 //	panic=N           seconds to wait after a kernel panic before exiting;
@@ -220,6 +228,13 @@ func validate(o Option) error {
 		if n, err := ParseSize(o.Value); err != nil || n == 0 {
 			return bad("want a size > 0 such as 512M, got %q", o.Value)
 		}
+	case "heap":
+		if err := needValue(); err != nil {
+			return err
+		}
+		if _, msg := ParseHeap(o.Value); msg != "" {
+			return bad("%s, got %q", msg, o.Value)
+		}
 	case "quiet":
 		if o.HasValue {
 			if _, err := parseBool(o.Value); err != nil {
@@ -279,33 +294,14 @@ func parseLogLevel(s string) (int, error) {
 // ParseSize parses a byte count: decimal digits with an optional K, M, G
 // or T suffix (binary units, either case), e.g. 4096, 64M, 2G.
 func ParseSize(s string) (uint64, error) {
-	num, shift := s, 0
-	if n := len(s); n > 0 {
-		switch s[n-1] {
-		case 'K', 'k':
-			shift = 10
-		case 'M', 'm':
-			shift = 20
-		case 'G', 'g':
-			shift = 30
-		case 'T', 't':
-			shift = 40
-		}
-		if shift != 0 {
-			num = s[:n-1]
-		}
-	}
-	if num == "" || num[0] < '0' || num[0] > '9' {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	v, err := strconv.ParseUint(num, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	if v > (^uint64(0))>>shift {
+	v, why := parseSize(s)
+	if why == "overflows" {
 		return 0, fmt.Errorf("size %q overflows", s)
 	}
-	return v << shift, nil
+	if why != "" {
+		return 0, fmt.Errorf("invalid size %q", s)
+	}
+	return v, nil
 }
 
 func parseBool(s string) (bool, error) {

@@ -85,6 +85,10 @@ func TestParseErrors(t *testing.T) {
 		{"mem zero", "mem=0M", 0, "mem", "size > 0"},
 		{"mem bad", "mem=2X", 0, "mem", "size > 0"},
 		{"mem overflow", "mem=99999999999T", 0, "mem", "size > 0"},
+		{"heap flag", "heap", 0, "heap", "needs a value"},
+		{"heap word", "smp=2 heap=lots", 6, "heap", HeapSyntax},
+		{"heap zero", "heap=0", 0, "heap", HeapSyntax},
+		{"heap over 100%", "heap=101%", 0, "heap", HeapSyntax},
 		{"quiet bad", "quiet=maybe", 0, "quiet", "boolean"},
 		{"panic negative", "panic=-1", 0, "panic", "seconds"},
 		{"panic flag", "panic", 0, "panic", "needs a value"},
@@ -188,6 +192,29 @@ func TestParseSize(t *testing.T) {
 		got, err := ParseSize(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("ParseSize(%q) = %d, %v", tc.in, got, err)
+		}
+	}
+}
+
+func TestParseHeap(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want HeapOption
+	}{
+		{"8G", HeapOption{Bytes: 8 << 30}}, {"512m", HeapOption{Bytes: 512 << 20}}, {"4096", HeapOption{Bytes: 4096}},
+		{"50%", HeapOption{Percent: 50}}, {"1%", HeapOption{Percent: 1}}, {"100%", HeapOption{Percent: 100}},
+		{"max", HeapOption{Max: true}},
+		{"", HeapOption{}}, {"0", HeapOption{}}, {"0G", HeapOption{}}, {"0%", HeapOption{}}, {"101%", HeapOption{}},
+		{"%", HeapOption{}}, {"50%%", HeapOption{}}, {"-5%", HeapOption{}}, {"1.5G", HeapOption{}}, {"MAX", HeapOption{}},
+		{"8GB", HeapOption{}}, {"17179869184G", HeapOption{}}, {"99999999999999999999", HeapOption{}},
+		{"18446744073709551616%", HeapOption{}},
+	} {
+		got, msg := ParseHeap(tc.in)
+		if got != tc.want || (msg == "") != (tc.want != HeapOption{}) {
+			t.Errorf("ParseHeap(%q) = %+v, %q; want %+v", tc.in, got, msg, tc.want)
+		}
+		if msg != "" && msg != HeapSyntax {
+			t.Errorf("ParseHeap(%q): message %q, want HeapSyntax", tc.in, msg)
 		}
 	}
 }

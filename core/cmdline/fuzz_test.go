@@ -9,7 +9,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "quiet", `a="b c" d=e,f`, "test=all loglevel=debug smp=4 mem=2G panic=0",
-		`x="unterminated`, "=x", "a\xffb", "mem=1T k=v k=w\x00junk",
+		`x="unterminated`, "=x", "a\xffb", "mem=1T k=v k=w\x00junk", "heap=50% heap=max heap=8G heap=0",
 	} {
 		f.Add([]byte(s))
 	}

@@ -150,19 +150,6 @@ func logTime() int64 {
 //go:nosplit
 func Nanotime() int64 { return logTime() }
 
-// DisableInterrupts turns interrupts off on the calling CPU and returns
-// the flags to give RestoreInterrupts: for a spin lock that PutByte also
-// takes (PutByte runs with interrupts off).
-//
-//go:nosplit
-func DisableInterrupts() uint64 { return disableInterrupts() }
-
-// RestoreInterrupts turns interrupts back on if flags (DisableInterrupts's)
-// had them on.
-//
-//go:nosplit
-func RestoreInterrupts(flags uint64) { restoreInterrupts(flags) }
-
 // consoleSlot is the calling CPU's place in inConsole: its CPUIndex, or the
 // last slot for a CPU StartCPUs did not start.
 //

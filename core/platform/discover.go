@@ -4,7 +4,6 @@ package platform
 
 import (
 	"cmp"
-	"runtime/goos"
 	"slices"
 
 	"github.com/aerokernel/aero/core/hw"
@@ -34,17 +33,18 @@ func EarlyRAM() []hw.Range {
 
 // Reserved returns the RAM no memory manager may hand out, ascending: the
 // first MiB (BIOS data area, the AP trampoline, the EBDA and ROMs), the
-// runtime's region (Heap: the kernel image, its page tables and boot
-// stack, and the Go heap) and the boot modules early kept the heap off.
+// kernel image (with its page tables, in its bss), the runtime's region
+// (the Go heap, Heap, and the boot stack above it) and the boot modules
+// early kept the heap off.
 func Reserved() []hw.Range {
-	out := []hw.Range{{Base: 0, Size: lowMemoryEnd}, Heap()}
+	out := []hw.Range{{Base: 0, Size: lowMemoryEnd}, imageRange, runtimeRegion}
 	out = append(out, earlyAvoid[:earlyAvoidCount]...)
 	slices.SortFunc(out, func(a, b hw.Range) int { return cmp.Compare(a.Base, b.Base) })
 	return out
 }
 
-// Heap returns the physical range of the Go heap region: [RamStart,
-// RamStart+RamSize).
-func Heap() hw.Range {
-	return hw.Range{Base: uint64(goos.RamStart), Size: uint64(goos.RamSize)}
-}
+// Heap returns the physical range the runtime can grow the Go heap into:
+// from goos.Bloc to the bottom of the boot stack (g0's), as early laid it
+// out (layout.go). Everything the runtime allocates (heap, goroutine
+// stacks, its own metadata) comes from it.
+func Heap() hw.Range { return heapRange }

@@ -7,7 +7,8 @@
 //     32-bit mode; keeps EAX/EBX, masks the 8259 PICs, checks with CPUID
 //     the features Aero needs (cpucheck.go; a missing one is named on COM1,
 //     with a failing exit), builds identity page tables (0-3 GiB cached,
-//     3-4 GiB uncached for MMIO, in 2 MiB pages; 4-64 GiB, cached where
+//     3-4 GiB uncached for MMIO, in 2 MiB pages, those that are all RAM
+//     made cached by early; 4-64 GiB, cached where
 //     RAM, in 1 GiB pages where the CPU has them, else 2 MiB; page 0
 //     unmapped), enters long mode.
 //   - the early IDT (fault.go, earlyidt.go, fault_amd64.s): from early's
@@ -22,12 +23,13 @@
 //     purpose.
 //   - early (nosplit Go before the runtime): copies the loader's structures
 //     (BootSnapshot, for core/bootinfo) and places the Go heap and the boot
-//     stack from the memory map (layout.go): the largest stretch of RAM
-//     above the kernel image (linked at 1 MiB) and below 3 GiB that no boot
-//     module occupies; goos.RamStart is the image's first page, goos.Bloc
-//     the heap's start, goos.RamSize reaches the heap's end, and the boot
-//     stack is at the top. With less than about 33 MiB there it prints how
-//     much RAM the kernel needs and exits failing.
+//     stack from the memory map and heap= (layout.go): at the bottom of the
+//     largest stretch of RAM above the kernel image (linked at 1 MiB),
+//     below 64 GiB and outside 3-4 GiB that no boot module occupies, as
+//     much as heap= asks (default half of RAM); goos.RamStart and goos.Bloc
+//     are the heap's start, goos.RamSize reaches the top of the boot stack
+//     above it (Heap, Reserved). With less than about 33 MiB there, or a
+//     heap= that does not parse or fit, it says so and exits failing.
 //   - the runtime hooks: Printk (the console SetConsole installed, COM1
 //     before it and once the console's own path faults: see ConsoleSink),
 //     Nanotime (the TSC, calibrated against the PIT at Hwinit1 and, through

@@ -6,6 +6,7 @@ import (
 	"runtime/goos"
 	"unsafe"
 
+	"github.com/aerokernel/aero/core/cmdline"
 	"github.com/aerokernel/aero/core/hw"
 )
 
@@ -19,10 +20,6 @@ const (
 // earlyStackSize is the stack cpuinit gives early (which is nosplit and
 // small) before the runtime's boot stack exists.
 const earlyStackSize = 16 << 10
-
-// mapTop is how far cpuinit and early identity-map physical memory: 1 GiB
-// pages up to 64 GiB (RAM cacheable, the rest uncached).
-const mapTop = 64 << 30
 
 var (
 	// Set by cpuinit from EAX and EBX at entry.
@@ -260,33 +257,114 @@ func earlyMultiboot2(mbi uint64) {
 	}
 }
 
-// sizeHeap places the Go heap and the boot stack (layOutHeap) and sets the
-// runtime's RamStart, RamSize and Bloc, or stops, saying how much RAM the
-// machine would need.
+// The heap early laid out (layOutHeap), for Heap and Reserved: heapRange
+// is what the runtime can grow its heap into, runtimeRegion that with the
+// boot stack above it, imageRange the kernel image's pages. earlyHeap is
+// layOutHeap's answer and earlyOptionBuf heap='s value: globals, to keep
+// early's nosplit frames small.
+var (
+	heapRange, runtimeRegion, imageRange hw.Range
+	earlyHeap                            heapLayout
+	earlyOptionBuf                       [32]byte
+)
+
+// sizeHeap reads heap= from the loader's command line, places the Go heap
+// and the boot stack (layOutHeap) and sets the runtime's RamStart, RamSize
+// and Bloc, or stops, saying what is wrong (heapFailed).
 //
 //go:nosplit
 func sizeHeap() {
 	if earlyRAMCount == 0 {
 		earlyPanic("the boot loader gave no memory map")
 	}
+	if goos.RamStackOffset != ramStackOffset {
+		earlyPanic("the machine package's RamStackOffset is not the 1 MiB layout.go counts on")
+	}
+	var opt cmdline.HeapOption
+	n, given, ok := optionValue(earlyCmdline(), "heap", earlyOptionBuf[:])
+	if given {
+		msg := cmdline.HeapSyntax
+		if ok && n > 0 {
+			opt, msg = cmdline.ParseHeap(unsafe.String(&earlyOptionBuf[0], n))
+		}
+		if msg != "" {
+			heapOptionFailed(msg)
+		}
+	}
 	start, end := imageBounds()
 	image := hw.Range{Base: start, Size: end - start}
-	l, ok := layOutHeap(earlyRAM[:earlyRAMCount], image, earlyAvoid[:earlyAvoidCount])
-	if !ok {
+	if fail := layOutHeap(&earlyHeap, earlyRAM[:earlyRAMCount], image, earlyAvoid[:earlyAvoidCount], &opt, given); fail != heapOK {
+		heapFailed(fail, end)
+	}
+	l := &earlyHeap
+	goos.RamStart = uint(l.RamStart)
+	goos.RamSize = uint(l.RamSize)
+	goos.Bloc = uintptr(l.Bloc)
+	heapRange = l.Heap
+	runtimeRegion = hw.Range{Base: l.RamStart, Size: l.RamSize}
+	imageRange = hw.Range{Base: start &^ (pageSize - 1), Size: roundUp(end) - start&^(pageSize-1)}
+}
+
+// heapOptionFailed stops: heap= did not parse.
+//
+//go:nosplit
+//go:noinline
+func heapOptionFailed(msg string) {
+	earlyPrint("aero: boot failed: heap=")
+	earlyPrintOption(earlyCmdline(), "heap")
+	earlyPrint(": ")
+	earlyPrint(msg)
+	earlyPrint("\n")
+	earlyExit()
+}
+
+// heapFailed stops, saying why layOutHeap (earlyHeap) laid out no heap:
+// too little RAM and how much the machine would need (imageEnd is the
+// image's end), or a heap= that does not fit.
+//
+//go:nosplit
+//go:noinline
+func heapFailed(fail heapFailure, imageEnd uint64) {
+	l := &earlyHeap
+	if fail == heapNoRoom {
 		earlyPrint("aero: boot failed: not enough memory: the Go heap needs ")
 		earlyPrintMiB(heapNeed)
 		earlyPrint(" of RAM above the kernel image (which ends at ")
-		earlyPrintMiB(end)
+		earlyPrintMiB(imageEnd)
 		earlyPrint("); the memory map's largest stretch there is ")
-		earlyPrintMiB(l.Heap.Size)
+		earlyPrintMiB(l.Stretch.Size)
 		earlyPrint(": this kernel needs at least ")
 		earlyPrintMiB(l.Need)
 		earlyPrint(" of RAM\n")
 		earlyExit()
 	}
-	goos.RamStart = uint(l.RamStart)
-	goos.RamSize = uint(l.RamSize)
-	goos.Bloc = uintptr(l.Bloc)
+	earlyPrint("aero: boot failed: heap=")
+	earlyPrintOption(earlyCmdline(), "heap")
+	earlyPrint(" asks for ")
+	earlyPrintMiB(l.Want)
+	if fail == heapTooSmall {
+		earlyPrint(", less than the ")
+		earlyPrintMiB(minHeap)
+		earlyPrint(" the Go heap needs at least\n")
+		earlyExit()
+	}
+	earlyPrint(" of Go heap; the largest stretch of RAM it can go in (one stretch, above the kernel image, off the boot modules, outside 3-4 GiB and below 64 GiB) holds ")
+	earlyPrintMiB(l.Stretch.Size - min(l.Stretch.Size, bootStackReserve))
+	earlyPrint(" besides the boot stack, of ")
+	earlyPrintMiB(l.RAM)
+	earlyPrint(" of RAM\n")
+	earlyExit()
+}
+
+// earlyPrintOption prints the value of the last key= word of line as
+// given.
+//
+//go:nosplit
+func earlyPrintOption(line []byte, key string) {
+	start, end, _ := optionWord(line, key)
+	for i := start; i < end; i++ {
+		printk(line[i])
+	}
 }
 
 // earlyPanic reports on COM1 and stops: through isa-debug-exit when QEMU
@@ -314,7 +392,11 @@ func earlyExit() {
 //go:nosplit
 func earlyPrintMiB(n uint64) {
 	var buf [20]byte
-	k := appendDecimal(buf[:], 0, (n+1<<20-1)>>20)
+	mib := n >> 20
+	if n&(1<<20-1) != 0 {
+		mib++ // up, without overflowing for sizes near 2^64
+	}
+	k := appendDecimal(buf[:], 0, mib)
 	for i := 0; i < k; i++ {
 		printk(buf[i])
 	}
@@ -328,7 +410,8 @@ func earlyPrint(s string) {
 	}
 }
 
-// finishPaging unmaps page 0 and maps 4-64 GiB: cacheable where the
+// finishPaging unmaps page 0, makes the 2 MiB pages of 3-4 GiB that are
+// all RAM cacheable (paging.go), and maps 4-64 GiB: cacheable where the
 // memory map has RAM, uncached otherwise (64-bit PCI windows), by 1 GiB
 // where the CPU has 1 GiB pages, else by 2 MiB through highPDs, with the
 // same attributes per GiB. Offsets as in cpuinit_amd64.s.
@@ -338,6 +421,12 @@ func finishPaging() {
 	const ps, rw, p, pcd = 1 << 7, 1 << 1, 1 << 0, 1 << 4 // SDM Vol. 3A, 4.5
 	tables := readCR3() &^ 0xfff
 	*(*uint64)(unsafe.Pointer(uintptr(tables + 0x3000))) = 0 // PT[0]
+	pdHole := tables + 0x6000                                // the PD of 3-4 GiB
+	for i := uint64(0); i < 512; i++ {
+		if holePageRAM(earlyRAM[:earlyRAMCount], holeBase+i*pageSize2M) {
+			*(*uint64)(unsafe.Pointer(uintptr(pdHole + i*8))) &^= pcd
+		}
+	}
 	pdpt := tables + 0x1000
 	gigPages := hasGigPages()
 	pds := (uint64(uintptr(unsafe.Pointer(&highPDs))) + 0xfff) &^ 0xfff

@@ -13,8 +13,9 @@ import (
 // The implementations of core/hw on the machine. Aero runs identity-mapped
 // (cpuinit_amd64.s): a physical address below mapTop is the virtual address
 // of the same byte, 0-3 GiB cached, 3-4 GiB uncached (the PCI hole: local
-// APIC, I/O APICs, HPET, 32-bit BARs), and above 4 GiB every 1 GiB page
-// that holds no RAM uncached (64-bit BARs).
+// APIC, I/O APICs, HPET, 32-bit BARs) but for the 2 MiB pages there that
+// are all RAM, and above 4 GiB every 1 GiB page that holds no RAM
+// uncached (64-bit BARs).
 
 // PhysMemory reads physical memory through the identity map: ACPI tables,
 // DMA buffers. Page 0 is unmapped (nil dereferences must fault); its one
@@ -51,15 +52,30 @@ func PhysAddr(virt uintptr) (uint64, error) {
 	return uint64(virt), nil
 }
 
+// CachedRAM returns the physical ranges in which the identity map maps RAM
+// cacheable (PCD and PWT clear: PAT entry 0, write-back from reset, with
+// the firmware's MTRRs; SDM Vol. 3A, "Memory Cache Control", "Page
+// Attribute Table"): below 3 GiB, the 2 MiB pages of 3-4 GiB that are all
+// RAM, and 4 GiB to mapTop (paging.go). RAM elsewhere is not fit for a
+// memory manager: a 2 MiB page of 3-4 GiB that is only partly RAM stays
+// uncached, and past mapTop nothing is mapped.
+func CachedRAM() []hw.Range { return cachedRAM(earlyRAM[:earlyRAMCount]) }
+
 // uncached reports whether the identity map maps all of r uncached, as
-// device registers must be: 3-4 GiB, and above 4 GiB the 1 GiB pages
-// without RAM (finishPaging).
+// device registers must be: 3-4 GiB but for its 2 MiB pages that are all
+// RAM, and above 4 GiB the 1 GiB pages without RAM (finishPaging).
 func uncached(r hw.Range) bool {
 	if r.Size == 0 || r.Base+r.Size < r.Base || r.Base+r.Size > mapTop {
 		return false
 	}
 	for slot := r.Base >> 30; slot <= (r.Base+r.Size-1)>>30; slot++ {
 		if slot < 3 || slot >= 4 && overlapsRAM(slot<<30, (slot+1)<<30) {
+			return false
+		}
+	}
+	ram := earlyRAM[:earlyRAMCount]
+	for p := max(r.Base, holeBase) &^ (pageSize2M - 1); p < min(r.End(), holeEnd); p += pageSize2M {
+		if holePageRAM(ram, p) {
 			return false
 		}
 	}

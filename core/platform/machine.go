@@ -35,9 +35,10 @@ func init() {
 	// exception from here on is a Go panic on the faulting goroutine.
 	CPU.EnableExceptions()
 	installExceptions()
-	// Go's default stack limit (1 GB) is more than the heap: a runaway
-	// recursion would end in "out of memory" before "stack overflow".
-	debug.SetMaxStack(int(goos.RamSize / 4))
+	// Go's default stack limit (1 GB) can be more than the heap: a
+	// runaway recursion would end in "out of memory" before "stack
+	// overflow".
+	debug.SetMaxStack(int(min(Heap().Size/4, 1<<30)))
 }
 
 // debugExitPort is QEMU's isa-debug-exit (see package report): writing v

@@ -22,7 +22,7 @@ import (
 // The boot summary is one boot line followed by one line per NUMA node:
 //
 //	aero: boot cpus=<N> nodes=<M> mem=<MiB> clock=<source>@<MHz> sched=<name> [clockref=<timer>] memory=<name> topology=<name> console=<name> loader=<how> heap=<MiB>
-//	aero: node <id> cpus=<list> mem=<MiB> dist=<d0,d1,...>
+//	aero: node <id> cpus=<list> mem=<MiB> [free=<MiB>] dist=<d0,d1,...>
 //
 // Readers must accept fields added or inserted: the parsers keep every
 // key=value pair (Fields, Keys), and Line writes the unknown ones back
@@ -48,7 +48,7 @@ type Boot struct {
 	Topology string // topology=
 	Console  string // console=
 	Loader   string // loader=: what booted the kernel (pvh, multiboot2)
-	HeapMiB  int    // heap=: the Go heap's size
+	HeapMiB  int    // heap=: what the runtime can grow the Go heap into (core.Kernel.Heap)
 
 	// Fields holds every key=value pair of a parsed line, the ones above
 	// too; Keys lists the keys in the line's order. Line writes the pairs
@@ -62,6 +62,11 @@ type Node struct {
 	ID     int
 	CPUs   []int // ascending; empty for a node without CPUs (cpus=-)
 	MemMiB int   // mem=
+	// FreeMiB is free=: what the Memory has free on the node now, written
+	// when HasFree (a Memory that places memory on nodes says; the Go
+	// heap's does not).
+	FreeMiB int
+	HasFree bool
 	// Dist is the distance to each node 0..M-1; nil when the line has no
 	// dist= field.
 	Dist []int
@@ -122,7 +127,7 @@ func (b Boot) Line() string {
 	return w.b.String()
 }
 
-var nodeKeys = []string{"cpus", "mem", "dist"}
+var nodeKeys = []string{"cpus", "mem", "free", "dist"}
 
 // Line writes n as an "aero: node" line.
 func (n Node) Line() string {
@@ -134,6 +139,9 @@ func (n Node) Line() string {
 	}
 	w.str("cpus", cpus)
 	w.int("mem", n.MemMiB)
+	if n.HasFree {
+		w.int("free", n.FreeMiB)
+	}
 	if n.Dist != nil {
 		d := make([]string, len(n.Dist))
 		for i, v := range n.Dist {
@@ -226,7 +234,8 @@ func ParseBootLine(line string) (Boot, error) {
 
 // ParseNodeLine parses an "aero: node <id>" line. After the ID every field
 // must be key=value with a unique key; cpus (a CPU list, or - for none)
-// and mem must be there; dist, when there, is a comma list of distances.
+// and mem must be there; free, when there, is a number; dist, when there,
+// is a comma list of distances.
 func ParseNodeLine(line string) (Node, error) {
 	bad := func(format string, args ...any) (Node, error) {
 		return Node{}, fmt.Errorf("bad node line %q: %s", line, fmt.Sprintf(format, args...))
@@ -261,6 +270,12 @@ func ParseNodeLine(line string) (Node, error) {
 	}
 	if n.MemMiB, err = countField(fields, "mem", 0); err != nil {
 		return bad("%v", err)
+	}
+	if _, ok := fields["free"]; ok {
+		if n.FreeMiB, err = countField(fields, "free", 0); err != nil {
+			return bad("%v", err)
+		}
+		n.HasFree = true
 	}
 	if d, ok := fields["dist"]; ok {
 		if d == "" {

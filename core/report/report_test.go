@@ -85,6 +85,8 @@ func TestParseNodeLine(t *testing.T) {
 		{"aero: node 1 cpus=3 pxm=7 mem=0 dist=20,10 online=yes", Node{ID: 1, CPUs: []int{3}, MemMiB: 0, Dist: []int{20, 10},
 			Fields: map[string]string{"cpus": "3", "pxm": "7", "mem": "0", "dist": "20,10", "online": "yes"},
 			Keys:   []string{"cpus", "pxm", "mem", "dist", "online"}}},
+		{"aero: node 1 cpus=2-3 mem=4096 free=0 dist=20,10", Node{ID: 1, CPUs: []int{2, 3}, MemMiB: 4096, FreeMiB: 0, HasFree: true, Dist: []int{20, 10},
+			Fields: map[string]string{"cpus": "2-3", "mem": "4096", "free": "0", "dist": "20,10"}, Keys: []string{"cpus", "mem", "free", "dist"}}},
 	} {
 		got, err := ParseNodeLine(tc.line)
 		if err != nil {
@@ -108,6 +110,7 @@ func TestParseNodeLine(t *testing.T) {
 		{"aero: node 0 cpus=0-4000000000 mem=1", "CPU numbers go up to"},
 		{"aero: node 0 cpus=0", "no mem= field"},
 		{"aero: node 0 cpus=0 mem=lots", "mem=lots is not a number"},
+		{"aero: node 0 cpus=0 mem=1 free=most", "free=most is not a number"},
 		{"aero: node 0 cpus=0 mem=1 dist=", "dist= is empty"},
 		{"aero: node 0 cpus=0 mem=1 dist=10,,20", `"" is not a distance`},
 		{"aero: node 0 cpus=0 mem=1 dist=10,far", `"far" is not a distance`},

@@ -27,8 +27,10 @@ import (
 // path; each kind's Register function is the one package kind's table
 // (core/kind) names. Test files, testdata, nested modules and build
 // constraints are ignored: a package counts if any of its files registers.
-func Registry(root, goBin string) (config.Registry, error) {
-	found, err := scanTree(root, goBin)
+// The modules in the directories extra (a config's use lines, UseDirs)
+// are read the same way.
+func Registry(root, goBin string, extra ...string) (config.Registry, error) {
+	found, err := scanTree(root, goBin, extra)
 	if err != nil {
 		return nil, err
 	}
@@ -43,13 +45,15 @@ func Registry(root, goBin string) (config.Registry, error) {
 	return reg, nil
 }
 
-// scanTree returns the modules the packages of root's go.work register
-// with core, by kind name, in import path order (see Registry).
-func scanTree(root, goBin string) (config.Registry, error) {
+// scanTree returns the modules the packages of root's go.work and of the
+// module directories extra register with core, by kind name, in import
+// path order (see Registry).
+func scanTree(root, goBin string, extra []string) (config.Registry, error) {
 	dirs, err := workModules(root, goBin)
 	if err != nil {
 		return nil, err
 	}
+	dirs = append(dirs, extra...)
 	var calls []found
 	consts := map[string]map[string]string{} // import path -> const name -> value
 	for _, dir := range dirs {

@@ -1,9 +1,13 @@
 package builder
 
 import (
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aerokernel/aero/core/kind"
@@ -97,7 +101,7 @@ func TestRegistryScanEveryKind(t *testing.T) {
 // kind (what config.DefaultRegistry promises), and every module found has a
 // name and a path in the tree.
 func TestRegistryTree(t *testing.T) {
-	found, err := scanTree(root(t), "")
+	found, err := scanTree(root(t), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,4 +124,102 @@ func TestRegistryTree(t *testing.T) {
 		}
 	}
 	t.Logf("tree registry: %v", reg)
+}
+
+// TestTreeConfigs resolves every config of configs/ against the tree's
+// registry and generates its main package, which must parse.
+func TestTreeConfigs(t *testing.T) {
+	reg, err := Registry(root(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := filepath.Glob(filepath.Join(root(t), "configs", "*"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no configs: %v", err)
+	}
+	for _, p := range paths {
+		c, err := config.ParseFile(p)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if _, err := c.Resolve(reg); err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		src, err := config.Generate(c, reg)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "main.go", src, 0); err != nil {
+			t.Errorf("%s: generated main does not parse: %v", p, err)
+		}
+	}
+}
+
+// TestRegistryUse checks that a config's use line makes a module outside
+// the tree count as the tree's: its Register calls name modules, the
+// generated workspace uses it, and no go get is tried for it; a use line
+// naming a directory without a go.mod is an error naming it.
+func TestRegistryUse(t *testing.T) {
+	dir := t.TempDir()
+	mod := filepath.Join(dir, "myhrt")
+	if err := os.MkdirAll(filepath.Join(mod, "lifo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(mod, "go.mod"), "module example.com/myhrt\n\ngo 1.26.5\n")
+	write(filepath.Join(mod, "lifo", "lifo.go"), `package lifo
+
+import "github.com/aerokernel/aero/core"
+
+func init() { core.RegisterScheduler("lifo", nil) }
+`)
+	cfgPath := filepath.Join(dir, "k.conf")
+	write(cfgPath, "name k\nscheduler lifo\nmemory default\ntopology default\nconsole default\nclock default\nuse myhrt\n")
+	cfg, err := config.ParseFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	use, err := useModules(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(use) != 1 || use[0] != mod {
+		t.Fatalf("use dirs %v, want [%s] (relative to the config's directory)", use, mod)
+	}
+	reg, err := Registry(root(t), "", use...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := reg.Lookup("scheduler", "lifo")
+	if !ok || m.Path != "example.com/myhrt/lifo" {
+		t.Fatalf("registry: lifo is %+v (found %v), want example.com/myhrt/lifo", m, ok)
+	}
+	src, err := config.Generate(cfg, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := filepath.Join(dir, "gen")
+	if err := writeGen(gen, "k", src, root(t), use); err != nil {
+		t.Fatal(err)
+	}
+	work, _ := os.ReadFile(filepath.Join(gen, "go.work"))
+	if !strings.Contains(string(work), strconv.Quote(mod)) {
+		t.Errorf("generated go.work does not use %s:\n%s", mod, work)
+	}
+
+	write(cfgPath, "name k\n"+base+"use nowhere\n")
+	cfg, err = config.ParseFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := useModules(cfg); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "nowhere")) {
+		t.Errorf("use of a directory without go.mod: error %v, want one naming it", err)
+	}
 }

@@ -11,7 +11,7 @@
 // A config is UTF-8 text, one setting per line: a key, white space, and the
 // value. Blank lines and lines whose first non-blank character is '#' are
 // ignored ('#' later in a line is part of the value). Each key may appear
-// once, except module.
+// once, except module and use.
 //
 //	name NAME            required; the image name: build/NAME.elf, build/NAME.iso
 //	                     (letters, digits, '.', '_', '-'; not starting with '.' or '-')
@@ -22,6 +22,12 @@
 //	                     must be named; for drivers (nic, block) the line is
 //	                     optional and "none" (the default) links none
 //	module IMPORTPATH    an extra module, e.g. a third-party driver; repeatable
+//	use DIR              a Go module on disk, outside the tree and never
+//	                     published (e.g. an HRT's own scheduler): the directory
+//	                     holding its go.mod, relative to the config file's
+//	                     directory unless absolute; repeatable. The generated
+//	                     workspace uses it, and its packages' Register calls
+//	                     name modules as the tree's do
 //	entry IMPORTPATH.Func  the HRT entry point, an exported func(); without it
 //	                     core.Boot(nil) runs core's default
 //	cmdline TEXT         the default kernel command line: the rest of the line,
@@ -59,6 +65,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -151,11 +158,29 @@ type Config struct {
 	Machine []string          // machine hints, as written
 	Modules map[string]string // chosen module per kind name: a name or import path
 	Extra   []string          // import paths from module lines, in order
+	Use     []string          // module directories from use lines, as written
 	Entry   Entry             // HRT entry; zero means none
 	Cmdline string            // default kernel command line
 	GOOSPkg string            // goospkg override; "" means the default
 
 	lines map[string]int // line of each key, for Resolve
+}
+
+// UseDirs returns the directories of the use lines, absolute: a relative
+// one is taken from the config file's directory.
+func (c *Config) UseDirs() ([]string, error) {
+	var dirs []string
+	for _, d := range c.Use {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(filepath.Dir(c.File), d)
+		}
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return nil, &Error{File: c.File, Msg: fmt.Sprintf("use %s: %v", d, err)}
+		}
+		dirs = append(dirs, abs)
+	}
+	return dirs, nil
 }
 
 // Error is a config error at a line of a file (Line 0: the whole file).
@@ -173,7 +198,7 @@ func (e *Error) Error() string {
 }
 
 // ownKeys are the keys of a config that are not a kind's.
-var ownKeys = []string{"name", "machine", "module", "entry", "cmdline", "goospkg"}
+var ownKeys = []string{"name", "machine", "module", "use", "entry", "cmdline", "goospkg"}
 
 // keys are the keys a config may use: its own and every kind's ConfigKey.
 var keys = func() []string {
@@ -241,7 +266,7 @@ func (c *Config) line(n int, raw []byte) error {
 		}
 		return errf("%s", msg)
 	}
-	if key != "module" {
+	if key != "module" && key != "use" {
 		if first, dup := c.lines[key]; dup {
 			return errf("duplicate %q (first on line %d)", key, first)
 		}
@@ -286,6 +311,11 @@ func (c *Config) line(n int, raw []byte) error {
 			return errf("module %q is not an import path such as example.com/driver", vals[0])
 		}
 		c.Extra = append(c.Extra, vals[0])
+	case "use":
+		if err := one(); err != nil {
+			return err
+		}
+		c.Use = append(c.Use, vals[0])
 	case "entry":
 		if err := one(); err != nil {
 			return err

@@ -150,7 +150,11 @@ func list(cfgPath string, w io.Writer) error {
 			return err
 		}
 	}
-	reg, err := builder.Registry(root, "")
+	use, err := c.UseDirs()
+	if err != nil {
+		return err
+	}
+	reg, err := builder.Registry(root, "", use...)
 	if err != nil {
 		return err
 	}

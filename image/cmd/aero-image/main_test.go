@@ -21,16 +21,17 @@ func TestList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"topology   *default", "nic        *none", "block      *none", "chosen by "} {
+	for _, want := range []string{"topology   default *numa", "memory     default *mm", "nic        *none", "block      *none", "chosen by "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
 	}
 	// The tree has other consoles, clocks and schedulers (the seam
-	// tests'); the default config chooses core's, and the console module.
-	for kind, chosen := range map[string]string{"clock": "default", "console": "console", "scheduler": "default"} {
-		if !regexp.MustCompile(`(?m)^` + kind + `\s.*\*` + chosen + `( |$)`).MatchString(out) {
-			t.Errorf("list's %s line does not mark %s chosen:\n%s", kind, chosen, out)
+	// tests'); the default config chooses core's clock, the console
+	// module and sched's round robin.
+	for _, c := range []struct{ kind, chosen string }{{"clock", "default"}, {"console", "console"}, {"scheduler", "rr"}} {
+		if !regexp.MustCompile(`(?m)^` + c.kind + `\s.*\*` + c.chosen + `( |$)`).MatchString(out) {
+			t.Errorf("list's %s line does not mark %s chosen:\n%s", c.kind, c.chosen, out)
 		}
 	}
 }

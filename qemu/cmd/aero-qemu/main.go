@@ -74,7 +74,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.StringVar(&o.Kernel, "kernel", "", "kernel `ELF` to boot")
 	fs.StringVar(&o.ISO, "cdrom", "", "`ISO` image to boot")
 	fs.StringVar(&o.Append, "append", "", "kernel command line")
-	fs.Var(&numa, "numa", "`N`: split CPUs and memory evenly over N NUMA nodes; or QEMU's node,nodeid=I,cpus=LIST[,mem=SIZE] and dist,src=A,dst=B,val=V (repeatable; nodes without memory split -m)")
+	fs.Var(&numa, "numa", "`N`: split CPUs and memory evenly over N NUMA nodes; or QEMU's node,nodeid=I,cpus=LIST[,mem=SIZE] and dist,src=A,dst=B,val=V (repeatable; nodes without memory split -m; mem=0 is a memoryless node)")
 	fs.Var(&nodes, "numa-node", "an explicit NUMA node, `cpus=0-2,mem=2G` (repeat per node, in node order; without mem, nodes split -m)")
 	fs.Var(&dists, "numa-dist", "a NUMA distance, `src:dst=val` such as 0:1=20 (repeatable)")
 	fs.BoolVar(&o.GDB, "gdb", false, "wait for gdb on tcp::1234 (-s -S)")

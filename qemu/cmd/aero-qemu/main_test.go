@@ -52,6 +52,8 @@ func TestParseNumaQEMU(t *testing.T) {
 			qemu.Options{Numa: []qemu.Node{{CPUs: "0-1"}, {CPUs: "2-3"}}}},
 		{"no nodeid, repeated cpus=", []string{"-numa", "node,cpus=0,cpus=2", "-numa", "node,cpus=1,3"},
 			qemu.Options{Numa: []qemu.Node{{CPUs: "0,2"}, {CPUs: "1,3"}}}},
+		{"a memoryless node", []string{"-numa", "node,nodeid=0,cpus=0-1,mem=1G", "-numa", "node,nodeid=1,cpus=2-3,mem=0"},
+			qemu.Options{Numa: []qemu.Node{{CPUs: "0-1", Mem: "1G"}, {CPUs: "2-3", Mem: qemu.NoMemory}}}},
 		{"memory and distances", []string{"-numa", "node,nodeid=0,cpus=0-1,mem=1G", "-numa", "node,nodeid=1,cpus=2-3,mem=512M", "-numa", "dist,src=0,dst=1,val=21"},
 			qemu.Options{Numa: []qemu.Node{{CPUs: "0-1", Mem: "1G"}, {CPUs: "2-3", Mem: "512M"}}, Distances: []qemu.Distance{{Src: 0, Dst: 1, Val: 21}}}},
 		{"a node count", []string{"-numa", "2"}, qemu.Options{Nodes: 2}},
