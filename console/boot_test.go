@@ -343,6 +343,9 @@ func TestShell(t *testing.T) {
 				t.Errorf("the kernel log shows a line above loglevel: %q", l.Text)
 			}
 		}
+		// The kernel log takes no commands; Enter says so.
+		s.send(t, "cores\r")
+		s.expect(t, "^\\(this is the kernel log: ``2 goes to the shell")
 		// ``2 (next, around): the shell again, its output intact.
 		s.send(t, "``2")
 		s.expect(t, `^aero> numa$`)

@@ -3,6 +3,7 @@
 package console
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -111,7 +112,24 @@ func (c *Console) StartShell(k *core.Kernel) {
 	if c.mode == ShellFront {
 		c.mux.Start(root)
 	}
+	go c.logInput()
 	c.runShell(root, "aero> ")
+}
+
+// logHint is what Enter on the kernel log's console shows: it takes no
+// commands.
+const logHint = "(this is the kernel log: ``2 goes to the shell, ``3 lists the consoles)\n"
+
+// logInput reads what is typed on the kernel log's console and answers
+// Enter with logHint, so that keys there are not met with silence.
+func (c *Console) logInput() {
+	buf := make([]byte, 64)
+	for {
+		n, _ := c.log.Read(buf)
+		if bytes.ContainsAny(buf[:n], "\r\n") {
+			c.log.Write([]byte(logHint))
+		}
+	}
 }
 
 func (c *Console) runShell(v *vc.Console, prompt string) {

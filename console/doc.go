@@ -24,7 +24,8 @@
 // in Nautilus: two backticks, then 1 (previous console), 2 (next) or 3
 // (the list: then a letter picks a console, + opens a new shell). A
 // console's output while it is behind is kept (its last 16 KiB) and drawn
-// again when it comes back.
+// again when it comes back. The kernel log's console takes no commands:
+// Enter there says how to get to the shell.
 //
 // # The shell
 //
