@@ -9,8 +9,9 @@ GO ?= go
 TAMAGO ?=
 
 # Debian packages that `make deps` installs when missing: QEMU to boot kernels,
-# GRUB and friends for `grub-mkrescue` ISO images. Empty it to skip the step.
-DEBS ?= qemu-system-x86 grub-pc-bin grub-common xorriso mtools
+# GRUB and friends for `grub-mkrescue` ISO images, tmux for the test that
+# drives `make run` in a real terminal. Empty it to skip the step.
+DEBS ?= qemu-system-x86 grub-pc-bin grub-common xorriso mtools tmux
 
 # go test flags: a kernel test boots QEMU under TCG, which is slow; -count=1
 # because a boot test depends on more than go test can see (QEMU, the host).
@@ -50,9 +51,9 @@ image: ## build the kernel of CONFIG (default configs/defconfig): build/<name>.e
 iso: deps ## build the kernel and a GRUB multiboot2 ISO: build/<name>.iso
 	@$(IMAGE) iso -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))"
 
-run: deps ## build the kernel and boot it (q35, 4 CPUs, 2 NUMA nodes; Ctrl-C ends QEMU)
+run: deps ## build the kernel and boot it into the shell (q35, 4 CPUs, 2 NUMA nodes; Ctrl-A x quits)
 	@elf=$$($(IMAGE) build -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))" | sed -n 's/ (.*//p'); \
-	echo "== booting $$elf (Ctrl-C stops QEMU)"; \
+	echo "== booting $$elf (Ctrl-A x quits QEMU)"; \
 	$(GO) run ./qemu/cmd/aero-qemu -machine q35 -smp 4 -numa 2 -m 2G -accel auto -kernel "$$elf" $(RUNFLAGS)
 
 toolchain: ## build (or reuse) the GOOS=tamago toolchain; print its go binary

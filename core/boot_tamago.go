@@ -59,6 +59,9 @@ func Boot(entry func()) {
 		entry = defaultEntry
 	}
 	fmt.Println("aero: hrt entry")
+	if sh, ok := k.Console.(ConsoleShell); ok {
+		sh.StartShell(k)
+	}
 	entry()
 	fmt.Println("aero: hrt returned; exiting")
 	platform.Exit(0)
@@ -154,6 +157,8 @@ func bringUpMachine() (*Kernel, error) {
 		fmt.Printf("aero: ignoring the kernel command line %q: %v\n", line, err)
 		k.Cmdline, _ = cmdline.ParseString("")
 	}
+	// From here the kernel log shows lines up to loglevel= (core/klog).
+	platform.SetLogLevel(k.Cmdline.LogLevel())
 
 	// The scheduler's threads are set up before any AP starts.
 	if err := k.chooseScheduler(); err != nil {

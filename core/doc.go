@@ -87,6 +87,18 @@
 // for a reader. A console without input returns ErrNoInput, and
 // Kernel.Input stays nil (Boot warns).
 //
+// The kernel log: before any of this, every byte of kernel output is kept
+// in the kernel log (package core/klog, filled by the platform's printk
+// from the first byte of boot), by lines, each with the time since boot,
+// the CPU that printed it and a level (klog.Logf marks one; lines above
+// loglevel= are kept but not passed to the console). platform.ReadLog
+// reads it back: a console module shows what was printed before it came
+// up, and the shell's dmesg.
+//
+// A console with a shell (ConsoleShell) gets StartShell right before the
+// HRT entry; shell commands are Command values that modules add with
+// AddCommand from init(), so only linked modules' commands exist.
+//
 // # Boot
 //
 // Boot runs after package init: it parses the boot information and the

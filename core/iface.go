@@ -141,6 +141,16 @@ type Console interface {
 	StartInput(deliver func(p []byte)) error
 }
 
+// ConsoleShell is a Console with an interactive side: a shell that reads
+// the console's input (Kernel.Input) and owns what the terminal shows (the
+// console module's virtual consoles). Boot calls StartShell once, right
+// before the HRT entry runs: after the boot summary, and not when test=
+// runs in-kernel tests, so that boot and test output are shown as printed.
+type ConsoleShell interface {
+	Console
+	StartShell(k *Kernel)
+}
+
 // Clock is the kernel's time source: once its Init has returned, the Go
 // runtime's time (goos.Nanotime: time.Now, time.Sleep, timers) is the
 // clock's Nanotime, shifted by core so that time goes on from where the

@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -50,6 +51,7 @@ type VM struct {
 	stderr  []string
 	cursor  int // Expect searches lines from here
 	echo    io.Writer
+	raw     bool           // echo the serial output as it comes (StartTerminal), not by lines
 	stdin   io.WriteCloser // QEMU's stdin: the serial console's input
 }
 
@@ -68,26 +70,34 @@ type VM struct {
 // as soon as it arrives; with GDB set only the first two tests apply (a guest
 // waiting for a debugger prints nothing). Without /dev/kvm, auto is TCG.
 func Start(ctx context.Context, opts Options) (*VM, error) {
-	return startEcho(ctx, opts, nil)
+	return startEcho(ctx, opts, nil, false)
 }
 
 // StartEcho is Start that also copies every serial line to w as it arrives.
 func StartEcho(ctx context.Context, opts Options, w io.Writer) (*VM, error) {
-	return startEcho(ctx, opts, w)
+	return startEcho(ctx, opts, w, false)
 }
 
-func startEcho(ctx context.Context, opts Options, w io.Writer) (*VM, error) {
+// StartTerminal is Start for a person at a terminal: the serial output is
+// copied to w byte for byte as it arrives (a prompt without a newline,
+// the echo of each key, the guest's CR LF), while Expect and Lines still
+// see it by lines. The terminal's keys go to the guest with WriteSerial.
+func StartTerminal(ctx context.Context, opts Options, w io.Writer) (*VM, error) {
+	return startEcho(ctx, opts, w, true)
+}
+
+func startEcho(ctx context.Context, opts Options, w io.Writer, raw bool) (*VM, error) {
 	if opts.Accel != AccelAuto {
-		return launch(ctx, opts, w)
+		return launch(ctx, opts, w, raw)
 	}
 	tcg := opts
 	tcg.Accel = AccelTCG
 	if !kvmUsable() {
-		return launch(ctx, tcg, w)
+		return launch(ctx, tcg, w, raw)
 	}
 	kvm := opts
 	kvm.Accel = AccelKVM
-	vm, err := launch(ctx, kvm, nil)
+	vm, err := launch(ctx, kvm, nil, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -97,14 +107,14 @@ func startEcho(ctx context.Context, opts Options, w io.Writer) (*VM, error) {
 		vm.echo = w
 		if w != nil {
 			for _, l := range vm.lines {
-				fmt.Fprintln(w, l.Text)
+				fmt.Fprint(w, l.Text+vm.newline())
 			}
 		}
 		vm.mu.Unlock()
 		return vm, nil
 	}
 	vm.Kill()
-	vm, err = launch(ctx, tcg, w)
+	vm, err = launch(ctx, tcg, w, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +164,15 @@ func (vm *VM) probe(d time.Duration, needOutput bool) string {
 	}
 }
 
-func launch(ctx context.Context, opts Options, echo io.Writer) (*VM, error) {
+// newline ends a line the VM writes to its echo itself.
+func (vm *VM) newline() string {
+	if vm.raw {
+		return "\r\n" // a raw terminal does not turn LF into CR LF
+	}
+	return "\n"
+}
+
+func launch(ctx context.Context, opts Options, echo io.Writer, raw bool) (*VM, error) {
 	args, err := opts.Args()
 	if err != nil {
 		return nil, err
@@ -185,6 +203,7 @@ func launch(ctx context.Context, opts Options, echo io.Writer) (*VM, error) {
 		done:    make(chan struct{}),
 		changed: make(chan struct{}),
 		echo:    echo,
+		raw:     raw,
 		stdin:   stdin,
 	}
 	if vm.Accel == "" {
@@ -197,8 +216,8 @@ func launch(ctx context.Context, opts Options, echo io.Writer) (*VM, error) {
 	}
 	var readers sync.WaitGroup
 	readers.Add(2)
-	go func() { defer readers.Done(); vm.read(stdout, false) }()
-	go func() { defer readers.Done(); vm.read(stderr, true) }()
+	go func() { defer readers.Done(); vm.readSerial(stdout) }()
+	go func() { defer readers.Done(); vm.readStderr(stderr) }()
 	go func() {
 		readers.Wait()
 		err := cmd.Wait()
@@ -212,21 +231,66 @@ func launch(ctx context.Context, opts Options, echo io.Writer) (*VM, error) {
 	return vm, nil
 }
 
-func (vm *VM) read(r io.Reader, isStderr bool) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		text := strings.TrimRight(sc.Text(), "\r")
-		now := time.Now()
+// maxLine is the longest serial line kept as one; a longer one is cut.
+const maxLine = 1 << 20
+
+// readSerial reads the serial console: by lines for Expect and Lines, and
+// byte for byte for a raw echo.
+func (vm *VM) readSerial(r io.Reader) {
+	buf := make([]byte, 4096)
+	var partial []byte
+	for {
+		n, err := r.Read(buf)
+		chunk := buf[:n]
 		vm.mu.Lock()
-		if isStderr {
-			vm.stderr = append(vm.stderr, text)
-		} else {
-			vm.lines = append(vm.lines, Line{text, now})
-			if vm.echo != nil {
-				fmt.Fprintln(vm.echo, text)
-			}
+		if vm.raw && vm.echo != nil && n > 0 {
+			vm.echo.Write(chunk)
 		}
+		vm.mu.Unlock()
+		for len(chunk) > 0 {
+			i := bytes.IndexByte(chunk, '\n')
+			if i < 0 {
+				partial = append(partial, chunk...)
+				if len(partial) >= maxLine {
+					vm.addLine(partial)
+					partial = partial[:0]
+				}
+				break
+			}
+			partial = append(partial, chunk[:i]...)
+			vm.addLine(partial)
+			partial = partial[:0]
+			chunk = chunk[i+1:]
+		}
+		if err != nil {
+			if len(partial) > 0 {
+				vm.addLine(partial)
+			}
+			return
+		}
+	}
+}
+
+func (vm *VM) addLine(b []byte) {
+	text := strings.TrimRight(string(b), "\r")
+	now := time.Now()
+	vm.mu.Lock()
+	vm.lines = append(vm.lines, Line{text, now})
+	if vm.echo != nil && !vm.raw {
+		fmt.Fprintln(vm.echo, text)
+	}
+	close(vm.changed)
+	vm.changed = make(chan struct{})
+	vm.mu.Unlock()
+}
+
+// readStderr keeps QEMU's own diagnostics, by lines.
+func (vm *VM) readStderr(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), maxLine)
+	for sc.Scan() {
+		vm.mu.Lock()
+		vm.stderr = append(vm.stderr, strings.TrimRight(sc.Text(), "\r"))
 		close(vm.changed)
 		vm.changed = make(chan struct{})
 		vm.mu.Unlock()

@@ -118,6 +118,29 @@ func TestCapture(t *testing.T) {
 	}
 }
 
+// TestTerminalEcho: StartTerminal copies the output as it comes, partial
+// lines and CRs included, and Expect still reads lines.
+func TestTerminalEcho(t *testing.T) {
+	o := fake(t, "exit")
+	var echo bytes.Buffer
+	vm, err := StartTerminal(context.Background(), o, &echo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := vm.Expect(regexp.MustCompile(`^aero: boot cpus=4 nodes=2$`), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vm.Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if want := "hello from tcg\r\naero: boot cpus=4 nodes=2\nno newline at the end"; echo.String() != want {
+		t.Errorf("echo %q, want %q", echo.String(), want)
+	}
+	if got := vm.Tail(1); !slices.Equal(got, []string{"no newline at the end"}) {
+		t.Errorf("Tail(1) = %q", got)
+	}
+}
+
 func TestExitStatus(t *testing.T) {
 	for _, tc := range []struct {
 		status, code int

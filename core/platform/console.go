@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	_ "unsafe" // go:linkname
+
+	"github.com/aerokernel/aero/core/klog"
 )
 
 // All kernel output — fmt and os.Stdout/Stderr (through package syscall),
@@ -73,13 +75,18 @@ func SetConsole(s ConsoleSink) {
 //go:linkname printk runtime/goos.Printk
 //go:nosplit
 func printk(c byte) {
+	flags := disableInterrupts()
+	id := consoleSlot()
+	if !kernelLog.PutByte(id, logTime(), c) {
+		restoreInterrupts(flags) // kept in the log, not shown (a marker, a line above loglevel)
+		return
+	}
 	h := console
 	if h == nil || consoleFailed.Load() != 0 {
+		restoreInterrupts(flags)
 		COM1Write(c)
 		return
 	}
-	flags := disableInterrupts()
-	id := consoleSlot()
 	if inConsole[id] != 0 {
 		// The console's PutByte is running below us on this CPU and
 		// printed (or faulted and the handler printed): never call it
@@ -103,6 +110,45 @@ func printk(c byte) {
 	consoleBusy.Store(0)
 	restoreInterrupts(flags)
 }
+
+// kernelLog keeps every line of kernel output from the first byte of boot
+// (package klog): printk feeds it before the output goes anywhere, so a
+// console module can show what was printed before it came up.
+var kernelLog klog.Ring
+
+// ReadLog copies kernel log lines from Seq from on into dst (see
+// klog.Ring.Read), with interrupts off while it holds the log's lock.
+func ReadLog(from uint64, dst []klog.Line) (n int, next uint64) {
+	flags := disableInterrupts()
+	n, next = kernelLog.Read(from, dst)
+	restoreInterrupts(flags)
+	return n, next
+}
+
+// SetLogLevel hides lines of the kernel log above level l from the
+// console from now on (loglevel=; klog.Ring.SetLevel): they are still kept.
+func SetLogLevel(l int) { kernelLog.SetLevel(l) }
+
+// LogLevel is the level SetLogLevel set (klog's default, Info, before).
+func LogLevel() int { return kernelLog.Level() }
+
+// logTime is the runtime's time for the log's stamps: nanotime without its
+// first-call side effect (keepEntropy), which must stay with the runtime's
+// first reading and not move to the first byte printed.
+//
+//go:nosplit
+func logTime() int64 {
+	if c := clock; c != nil {
+		return c.now()
+	}
+	return TSCNanotime()
+}
+
+// Nanotime is the runtime's time (what time.Now and time.Since read),
+// readable where they cannot be called: nosplit, in a console's PutByte.
+//
+//go:nosplit
+func Nanotime() int64 { return logTime() }
 
 // consoleSlot is the calling CPU's place in inConsole: its CPUIndex, or the
 // last slot for a CPU StartCPUs did not start.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -128,10 +129,16 @@ func ServeInterrupts(stop <-chan struct{}, isr func(vector int)) {
 // endOfInterrupt has the boot CPU write its EOI, through an NMI (tamago's
 // NMI handler writes it), once the signal loop waits again (so a following
 // interrupt's signal is not merged into this one) and tamago's stub is done.
+// Its waits yield: a call-free spin is never preempted (no async
+// preemption), so a stop-the-world that began before the signal loop got
+// back to waiting would wait for this goroutine's CPU forever while the
+// loop it waits for is stopped (the shell's gc and meminfo hung so).
 func endOfInterrupt() {
 	for !signal.Waiting() {
+		runtime.Gosched()
 	}
 	for irqHandling {
+		runtime.Gosched()
 	}
 	sendIPI(bootAPIC.Load(), lapic.ICR_DLV_NMI)
 }

@@ -27,9 +27,9 @@ func TestList(t *testing.T) {
 		}
 	}
 	// The tree has other consoles, clocks and schedulers (the seam
-	// tests'); the default config chooses core's clock and console, and
-	// sched's round robin.
-	for _, c := range []struct{ kind, chosen string }{{"clock", "default"}, {"console", "default"}, {"scheduler", "rr"}} {
+	// tests'); the default config chooses core's clock, the console
+	// module and sched's round robin.
+	for _, c := range []struct{ kind, chosen string }{{"clock", "default"}, {"console", "console"}, {"scheduler", "rr"}} {
 		if !regexp.MustCompile(`(?m)^` + c.kind + `\s.*\*` + c.chosen + `( |$)`).MatchString(out) {
 			t.Errorf("list's %s line does not mark %s chosen:\n%s", c.kind, c.chosen, out)
 		}

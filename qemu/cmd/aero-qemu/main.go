@@ -17,6 +17,13 @@
 // Arguments after the flags are passed to QEMU as they are. The serial console
 // goes to standard output; QEMU's own messages go to standard error after it
 // exits. The exit status is QEMU's (isa-debug-exit's (v<<1)|1 included).
+//
+// Standard input is the guest's serial input. On a terminal, aero-qemu puts
+// it in raw mode for the time QEMU runs: every key goes to the guest as
+// typed (Ctrl-C included, which the shell takes as "cancel the line") and
+// the output is shown byte for byte; Ctrl-A x quits (status 0), Ctrl-A
+// Ctrl-A sends a Ctrl-A, Ctrl-A h lists these keys, as QEMU's -nographic
+// does.
 package main
 
 import (
@@ -29,6 +36,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aerokernel/aero/qemu"
@@ -268,17 +276,42 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	vm, err := qemu.StartEcho(ctx, o, stdout)
+	// A person at a terminal: raw mode, every key to the guest (Ctrl-C
+	// too), the output byte for byte; Ctrl-A x quits.
+	restore, terminal := rawTerminal(os.Stdin)
+	var vm *qemu.VM
+	if terminal {
+		vm, err = qemu.StartTerminal(ctx, o, stdout)
+	} else {
+		vm, err = qemu.StartEcho(ctx, o, stdout)
+	}
 	if err != nil {
+		if terminal {
+			restore()
+		}
 		fmt.Fprintln(stderr, "aero-qemu:", err)
 		return 2
+	}
+	if terminal {
+		fmt.Fprint(stderr, "aero-qemu: "+keysHelp+"\r\n")
 	}
 	if vm.Fallback != "" {
 		fmt.Fprintf(stderr, "aero-qemu: using TCG: %s\n", vm.Fallback)
 	}
+	var quit atomic.Bool
+	f := &forwarder{guest: serialWriter{vm}, help: func() { fmt.Fprint(stderr, "\r\naero-qemu: "+keysHelp+"\r\n") }}
+	go forward(os.Stdin, f, func() { quit.Store(true); vm.Kill() })
 	status, err := vm.Wait(c.timeout)
+	if terminal {
+		restore()
+		fmt.Fprintln(stderr)
+	}
 	for _, l := range vm.Stderr() {
 		fmt.Fprintln(stderr, l)
+	}
+	if quit.Load() {
+		fmt.Fprintln(stderr, "aero-qemu: quit (Ctrl-A x)")
+		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "aero-qemu:", err)
@@ -286,6 +319,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	return status
 }
+
+// serialWriter is the guest's serial input as an io.Writer.
+type serialWriter struct{ vm *qemu.VM }
+
+func (w serialWriter) Write(p []byte) (int, error) { return w.vm.WriteSerial(p) }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
