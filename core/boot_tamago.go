@@ -274,18 +274,46 @@ func defaultEntry() {
 
 // OnEveryCPU runs f(i) for i in 0..NumCPU-1, each in its own goroutine, all
 // at the same time: every goroutine holds its CPU until all have started
-// before it calls f, so (with one M per CPU and no preemption) no two share
-// a CPU. It returns the APIC ID each ran on, by i, and an error if not all
-// started within 10 s (a CPU busy elsewhere: the goroutines still finish)
-// or one was moved to another CPU while it waited.
+// before it calls f, so (with one M per CPU) no two share a CPU. It returns
+// the APIC ID each ran on, by i, and an error if not all started within
+// 10 s (a CPU busy elsewhere: the goroutines still finish) or if in every
+// one of onEveryCPURounds rounds some goroutine was moved to another CPU.
+//
+// A goroutine can be moved: the collector's stack scans preempt a goroutine
+// at its next call and make it runnable on the scanning CPU, and so do
+// stop-the-world pauses, sysmon's preemption of a goroutine that ran long,
+// and a scheduler that migrates threads. A goroutine that is on another CPU
+// after f than it started on makes the round void, and OnEveryCPU runs the
+// whole round again: f must be safe to call again for the same i (write
+// its results, don't append them). The collector stays off while the
+// goroutines gather, so a round is void only when something moved one
+// while f ran.
 //
 // The waiting CPUs halt between checks (platform.HaltBriefly) rather than
 // spin: under TCG spinning CPUs took the host's time from the CPUs still
 // starting their threads, and at -smp 64 not all had started after 20 s.
-// The collector stays off while they gather: its stack scans preempt a
-// goroutine at its next call and make it runnable again on the scanning
-// CPU.
 func OnEveryCPU(f func(i int)) ([]uint64, error) {
+	var ids []uint64
+	var err error
+	for range onEveryCPURounds {
+		var moved int
+		ids, moved, err = onEveryCPURound(f)
+		if err != nil || moved == 0 {
+			return ids, err
+		}
+		err = fmt.Errorf("core: in each of %d rounds a goroutine moved to another CPU (%d of %d in the last)", onEveryCPURounds, moved, len(ids))
+	}
+	return ids, err
+}
+
+// onEveryCPURounds is how many rounds OnEveryCPU runs before it reports
+// that goroutines kept moving.
+const onEveryCPURounds = 3
+
+// onEveryCPURound is one round of OnEveryCPU: the APIC IDs by i, how many
+// goroutines were on another CPU after f (or after the gathering) than
+// they started on, and an error if not all were running at once.
+func onEveryCPURound(f func(i int)) ([]uint64, int, error) {
 	n := runtime.GOMAXPROCS(0)
 	var started, gathered, moved atomic.Int32
 	var all uint32 // set (and the CPUs woken) once all have started; waiters also stop at the deadline
@@ -305,21 +333,18 @@ func OnEveryCPU(f func(i int)) ([]uint64, error) {
 			for atomic.LoadUint32(&all) == 0 && time.Now().Before(deadline) {
 				platform.HaltBriefly(&all)
 			}
-			if platform.ProcessorID() != ids[i] {
-				moved.Add(1)
-			}
 			if gathered.Add(1) == int32(n) {
 				debug.SetGCPercent(gcPercent)
 			}
 			f(i)
+			if platform.ProcessorID() != ids[i] {
+				moved.Add(1)
+			}
 		}()
 	}
 	wg.Wait()
 	if got := started.Load(); got < int32(n) {
-		return ids, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
+		return ids, 0, fmt.Errorf("core: only %d of %d goroutines were running at once", got, n)
 	}
-	if m := moved.Load(); m > 0 {
-		return ids, fmt.Errorf("core: %d of %d goroutines moved to another CPU while they waited for the others", m, n)
-	}
-	return ids, nil
+	return ids, int(moved.Load()), nil
 }

@@ -26,6 +26,7 @@ func testExceptions(t *ktest.T) {
 	}{{"div", 0}, {"ud", 6}, {"gp", 13}, {"pf", 14}}
 	errs := make([][]error, runtime.GOMAXPROCS(0))
 	ids, err := core.OnEveryCPU(func(i int) {
+		errs[i] = nil // a round OnEveryCPU runs again starts afresh
 		for _, k := range kinds {
 			errs[i] = append(errs[i], raiseAndRecover(k.name, k.vector))
 		}

@@ -40,32 +40,21 @@ func testCPUs(t *ktest.T) {
 		index, node int
 	}
 	var got []seen
-	// OnEveryCPU now and then reports a goroutine that moved to another
-	// CPU while they gathered (seen at -smp 6 and 64 under TCG); then the
-	// samples cannot be trusted and the gather is done again, at most
-	// three times, each retry logged.
-	for attempt := 1; ; attempt++ {
-		got = make([]seen, len(k.CPUs))
-		_, err := core.OnEveryCPU(func(i int) {
-			// Nothing here blocks, so the goroutine stays on its CPU
-			// (one M per CPU, no preemption) between the reads; again
-			// shows it if not.
-			id := platform.ProcessorID()
-			got[i] = seen{id, 0, platform.CPUIndex(), topo.Current()}
-			got[i].again = platform.ProcessorID()
-		})
-		for _, s := range got {
-			if err == nil && s.again != s.id {
-				err = fmt.Errorf("a goroutine moved from APIC ID %d to %d while it read its node", s.id, s.again)
-			}
+	// OnEveryCPU runs the round again when a goroutine moved while f
+	// ran; again, read after the node, shows a move inside f.
+	got = make([]seen, len(k.CPUs))
+	_, err := core.OnEveryCPU(func(i int) {
+		id := platform.ProcessorID()
+		got[i] = seen{id, 0, platform.CPUIndex(), topo.Current()}
+		got[i].again = platform.ProcessorID()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		if s.again != s.id {
+			t.Fatalf("a goroutine moved from APIC ID %d to %d while it read its node", s.id, s.again)
 		}
-		if err == nil {
-			break
-		}
-		if attempt == 3 {
-			t.Fatalf("gather %d: %v", attempt, err)
-		}
-		t.Logf("gather %d: %v; again", attempt, err)
 	}
 	nodes := topo.Nodes()
 	byIndex := make([]int, len(k.CPUs))
