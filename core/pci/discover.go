@@ -3,6 +3,7 @@
 package pci
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 
@@ -19,29 +20,37 @@ var system struct {
 
 // Discover scans the machine's PCI functions once and returns the same
 // Bus to every caller (drivers and the shell share one scan): through
-// ECAM when the ACPI tables have a MCFG (its first region: segment 0), else
-// through mechanism #1 at ports 0xCF8-0xCFF. It returns an error when
-// neither can be set up; a machine without PCI (microvm) scans to no
-// functions.
+// ECAM when the ACPI tables have a MCFG (its first region: segment 0) and
+// platform.MMIO maps the region uncached, else through mechanism #1 at
+// ports 0xCF8-0xCFF (segment 0, 256 bytes per function). QEMU's q35 puts
+// ECAM at 0xb0000000, inside the identity map's cached first 3 GiB: there
+// the scan uses the ports, and Bus.Errors says why. It returns an error
+// when neither mechanism can be set up; a machine without PCI (microvm)
+// scans to no functions.
 func Discover(t *acpi.Tables) (*Bus, error) {
 	system.once.Do(func() { system.bus, system.err = discover(t) })
 	return system.bus, system.err
 }
 
 func discover(t *acpi.Tables) (*Bus, error) {
+	var ecamErr error
 	if t != nil && t.MCFG != nil && len(t.MCFG.Regions) > 0 {
 		r := t.MCFG.Regions[0]
 		w, err := platform.MMIO(r.Range())
-		if err != nil {
-			return nil, fmt.Errorf("pci: ECAM of segment %d, buses %d-%d: %w", r.Segment, r.StartBus, r.EndBus, err)
+		if err == nil {
+			return Scan(&ECAM{Regs: w, Segment: r.Segment, StartBus: r.StartBus, EndBus: r.EndBus}, "ecam", r.Segment, r.StartBus, r.EndBus), nil
 		}
-		return Scan(&ECAM{Regs: w, Segment: r.Segment, StartBus: r.StartBus, EndBus: r.EndBus}, "ecam", r.Segment, r.StartBus, r.EndBus), nil
+		ecamErr = fmt.Errorf("pci: ECAM of segment %d, buses %d-%d not used: %w", r.Segment, r.StartBus, r.EndBus, err)
 	}
 	p, err := platform.Ports(0xcf8, 8)
 	if err != nil {
-		return nil, fmt.Errorf("pci: configuration ports: %w", err)
+		return nil, errors.Join(ecamErr, fmt.Errorf("pci: configuration ports: %w", err))
 	}
-	return Scan(&Ports{Regs: p}, "ports", 0, 0, 255), nil
+	b := Scan(&Ports{Regs: p}, "ports", 0, 0, 255)
+	if ecamErr != nil {
+		b.Errors = append([]error{ecamErr}, b.Errors...)
+	}
+	return b, nil
 }
 
 // Map returns BAR b as a register window: a memory BAR through
