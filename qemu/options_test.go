@@ -202,3 +202,22 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestHostForward(t *testing.T) {
+	o := Options{Kernel: "k.elf", Net: NetVirtio, HostForward: []string{"tcp:127.0.0.1:8080-:80", "udp::5353-:53"}}
+	args, err := o.Args()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.Join(args, " "); !strings.Contains(s, "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp::5353-:53 -device virtio-net-pci,netdev=net0") {
+		t.Errorf("args %s", s)
+	}
+	for _, bad := range []Options{
+		{Kernel: "k.elf", HostForward: []string{"tcp::1-:2"}},
+		{Kernel: "k.elf", Net: NetVirtio, HostForward: []string{"tcp::1-:2,hostfwd=tcp::3-:4"}},
+	} {
+		if _, err := bad.Args(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package qemu_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aerokernel/aero/qemu"
+	"github.com/aerokernel/aero/qemu/qemutest"
+)
+
+// TestNet boots configs/nettest with a virtio-net NIC on QEMU user
+// networking and runs its in-kernel tests: PCI enumeration, DHCP, ping to
+// the gateway, UDP echo and a TCP client (the kernel dials echo servers
+// this test runs on the host, reached through the gateway 10.0.2.2), and
+// net/http over loopback.
+func TestNet(t *testing.T) {
+	elf := qemutest.BuildConfig(t, "configs/nettest")
+	for _, m := range []string{qemu.MachineQ35, qemu.MachineMicrovm} {
+		t.Run(m, func(t *testing.T) {
+			needQEMU(t)
+			udp, tcp := echoServers(t)
+			vm := qemutest.Boot(t, qemu.Options{Machine: m, CPUs: 2, Memory: "1G", Kernel: elf, Net: qemu.NetVirtio, DebugExit: true,
+				Append: fmt.Sprintf("test=all nettest.udp=%d nettest.tcp=%d", udp, tcp)}).FailOnPanic()
+			run := qemutest.RunKTests(t, vm, bootTimeout)
+			for _, k := range run.Tests {
+				// Each network test must have run, not skipped.
+				if strings.HasPrefix(k.Name, "net/") && k.Verdict != "PASS" {
+					t.Errorf("%s: %s, want PASS", k.Name, k.Verdict)
+				}
+			}
+		})
+	}
+}
+
+// echoServers runs a UDP and a TCP echo server on the host's loopback for
+// the test's life and returns their ports.
+func echoServers(t *testing.T) (udpPort, tcpPort int) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close(); ln.Close() })
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				io.Copy(c, c)
+			}()
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port, ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestHTTPD boots configs/httpd (examples/httpd, a net/http server on
+// port 80) with a host port forwarded to it and talks to it from the
+// host: GET /, concurrent requests, and a download whose bytes go back up
+// (the server's SHA-256 of the upload must be the host's of the download).
+// AERO_HTTPD_MB sets the transfer size in MiB (default 4); its MB/s are
+// logged.
+func TestHTTPD(t *testing.T) {
+	elf := qemutest.BuildConfig(t, "configs/httpd")
+	for _, m := range []string{qemu.MachineQ35, qemu.MachinePC, qemu.MachineMicrovm} {
+		t.Run(m, func(t *testing.T) {
+			needQEMU(t)
+			port := freePort(t)
+			vm := qemutest.Boot(t, qemu.Options{Machine: m, CPUs: 2, Memory: "1G", Kernel: elf, Net: qemu.NetVirtio,
+				HostForward: []string{fmt.Sprintf("tcp:127.0.0.1:%d-:80", port)}}).FailOnPanic()
+			vm.Expect(`^httpd: serving on `, bootTimeout)
+			testHTTPD(t, fmt.Sprintf("http://127.0.0.1:%d", port))
+		})
+	}
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func testHTTPD(t *testing.T, base string) {
+	c := &http.Client{Timeout: time.Minute}
+	get := func(path string) []byte {
+		t.Helper()
+		resp, err := c.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s, %v", path, resp.Status, err)
+		}
+		return b
+	}
+	// The server is up once "serving" is printed; the forward may take
+	// a moment longer.
+	var first []byte
+	for i := 0; ; i++ {
+		resp, err := c.Get(base + "/")
+		if err == nil {
+			first, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			break
+		}
+		if i == 20 {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !bytes.HasPrefix(first, []byte("Aero httpd: up ")) {
+		t.Fatalf("GET /: %q", first)
+	}
+
+	const requests, concurrency = 200, 8
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, requests)
+	for w := 0; w < concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < requests/concurrency; i++ {
+				resp, err := c.Get(base + "/")
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	took := time.Since(start)
+	t.Logf("%d requests at concurrency %d in %v: %.0f requests/s", requests, concurrency, took.Round(time.Millisecond), requests/took.Seconds())
+
+	mb := 4
+	if s := os.Getenv("AERO_HTTPD_MB"); s != "" {
+		var err error
+		if mb, err = strconv.Atoi(s); err != nil || mb <= 0 {
+			t.Fatalf("AERO_HTTPD_MB=%q", s)
+		}
+	}
+	n := mb << 20
+	start = time.Now()
+	data := get(fmt.Sprintf("/download?n=%d", n))
+	down := time.Since(start)
+	if len(data) != n {
+		t.Fatalf("download: %d bytes, want %d", len(data), n)
+	}
+	// Random bytes too, so the upload is not only the server's pattern.
+	extra := make([]byte, 1<<16)
+	rand.Read(extra)
+	data = append(data, extra...)
+	start = time.Now()
+	resp, err := c.Post(base+"/upload", "application/octet-stream", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	up := time.Since(start)
+	sum := sha256.Sum256(data)
+	if want := fmt.Sprintf("%s %d\n", hex.EncodeToString(sum[:]), len(data)); err != nil || string(reply) != want {
+		t.Fatalf("upload: %q, %v; want %q", reply, err, want)
+	}
+	t.Logf("%d MiB down in %v (%.2f MB/s), %d MiB up in %v (%.2f MB/s), SHA-256 equal", mb, down.Round(time.Millisecond),
+		float64(n)/down.Seconds()/1e6, mb, up.Round(time.Millisecond), float64(len(data))/up.Seconds()/1e6)
+}
