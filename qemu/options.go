@@ -297,6 +297,12 @@ func (o Options) Args() ([]string, error) {
 			"-drive", "file="+strings.ReplaceAll(o.Disk, ",", ",,")+",format=raw,if=none,id=disk0",
 			"-device", dev+",drive=disk0")
 	}
+	if machine == MachineMicrovm && (o.Net == NetVirtio || o.Disk != "") {
+		// QEMU's virtio-mmio transports are legacy (version 1) unless
+		// told otherwise; Aero's drivers speak version 2 (virtio 1.2
+		// §4.2.2).
+		args = append(args, "-global", "virtio-mmio.force-legacy=false")
+	}
 	if o.GDB {
 		args = append(args, "-s", "-S")
 	}

@@ -101,7 +101,7 @@ func TestArgs(t *testing.T) {
 		{"virtio-net pci", Options{Kernel: "k.elf", Net: "virtio"},
 			cat(base("q35", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"})},
 		{"virtio-net mmio on microvm", Options{Machine: "microvm", Kernel: "k.elf", Net: "virtio"},
-			cat(base("microvm", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"})},
+			cat(base("microvm", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0", "-global", "virtio-mmio.force-legacy=false"})},
 		{"e1000 and disk", Options{Machine: "pc", Kernel: "k.elf", Net: "e1000", Disk: "d.img"},
 			cat(base("pc", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "e1000,netdev=net0",
 				"-drive", "file=d.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-pci,drive=disk0"})},
@@ -110,7 +110,7 @@ func TestArgs(t *testing.T) {
 				"-drive", "file=a,,b.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-pci,drive=disk0"})},
 		{"disk on microvm, extra", Options{Machine: "microvm", Kernel: "k.elf", Disk: "d.img", Extra: []string{"-d", "int"}},
 			cat(base("microvm", "tcg", "1", "2G"), k, none, []string{
-				"-drive", "file=d.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-device,drive=disk0", "-d", "int"})},
+				"-drive", "file=d.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-device,drive=disk0", "-global", "virtio-mmio.force-legacy=false", "-d", "int"})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

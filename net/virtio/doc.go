@@ -24,7 +24,8 @@
 //     NIC's receive goroutine, which drains both rings.
 //
 // On a booted kernel the driver registers as "virtio" (core.RegisterNICDriver)
-// and finds its devices on PCI (core/pci) and in the virtio-mmio devices the
-// kernel command line lists (virtio_mmio.device=<size>@<base>:<irq>, which
-// QEMU's microvm appends).
+// and finds its devices on PCI (core/pci) and the virtio-mmio devices that
+// the kernel command line (virtio_mmio.device=<size>@<base>:<irq>, Linux's
+// syntax) or the DSDT (MMIOFromDSDT: QEMU's microvm with ACPI declares
+// them there and appends nothing to the command line) lists.
 package virtio

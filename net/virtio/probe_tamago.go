@@ -5,8 +5,10 @@ package virtio
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/acpi"
 	"github.com/aerokernel/aero/core/hw"
 	"github.com/aerokernel/aero/core/pci"
 	"github.com/aerokernel/aero/core/platform"
@@ -19,7 +21,8 @@ func init() { core.RegisterNICDriver(Name, probe) }
 
 // probe finds every virtio network device: on PCI (modern or transitional
 // functions with the modern capabilities) and on virtio-mmio, as the
-// kernel command line lists the MMIO devices.
+// kernel command line (virtio_mmio.device=) or the DSDT (QEMU's microvm
+// with ACPI, which appends nothing to the command line) lists them.
 func probe(k *core.Kernel) ([]core.NIC, error) {
 	var nics []core.NIC
 	var errs []error
@@ -43,9 +46,20 @@ func probe(k *core.Kernel) ([]core.NIC, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	if k.ACPI != nil && k.ACPI.DSDT != nil && k.ACPI.DSDT.Err == nil {
+		_, aml, err := acpi.ReadTable(platform.PhysMemory(), k.ACPI.DSDT.Addr, "DSDT")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("virtio: DSDT: %w", err))
+		}
+		for _, d := range MMIOFromDSDT(aml) {
+			if !slices.ContainsFunc(devs, func(c MMIODevice) bool { return c.Base == d.Base }) {
+				devs = append(devs, d)
+			}
+		}
+	}
 	for _, d := range devs {
 		n, err := probeMMIO(name(), d, k.Memory)
-		if errors.Is(err, ErrNoDevice) {
+		if errors.Is(err, errNotNet) {
 			continue // another kind of virtio device, or an empty slot
 		}
 		if err != nil {
@@ -84,7 +98,7 @@ func probeMMIO(name string, d MMIODevice, mem hw.DMAMemory) (*Net, error) {
 		return nil, fmt.Errorf("virtio-mmio at %#x: %w", d.Base, err)
 	}
 	if typ != deviceTypeNet {
-		return nil, fmt.Errorf("virtio-mmio at %#x: device type %d: %w", d.Base, typ, ErrNoDevice)
+		return nil, errNotNet
 	}
 	// The device holds its interrupt high while the interrupt status is
 	// set: a level-triggered, active-high input (QEMU's microvm DSDT
@@ -104,3 +118,7 @@ func probeMMIO(name string, d MMIODevice, mem hw.DMAMemory) (*Net, error) {
 	}
 	return n, nil
 }
+
+// errNotNet is probeMMIO's error for a transport with another kind of
+// device (or none: an empty slot).
+var errNotNet = errors.New("virtio: not a network device")
