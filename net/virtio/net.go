@@ -105,6 +105,9 @@ func NewNet(name string, t Transport, irq hw.IRQ, mem hw.DMAMemory) (*Net, error
 	for i := n.tx.Size() - 1; i >= 0; i-- {
 		n.txFree = append(n.txFree, i)
 	}
+	// Transmit takes finished slots back itself; an interrupt for them is
+	// wanted only while a TransmitReady is owed.
+	n.tx.SetInterrupts(false)
 	n.txLen = make([]int, n.tx.Size())
 	if n.features&NetFeatureMAC != 0 {
 		cfg := t.Config()
@@ -350,6 +353,7 @@ func (n *Net) reclaim() bool {
 	n.reclaimLocked()
 	if n.owed && len(n.txFree) > 0 && !n.closed {
 		n.owed = false
+		n.tx.SetInterrupts(false)
 		return true
 	}
 	return false
@@ -395,9 +399,16 @@ func (n *Net) Transmit(frames [][]byte) (int, error) {
 			break
 		}
 		if len(n.txFree) == 0 {
-			n.owed = true
-			err = fmt.Errorf("virtio: %s: %w (%d frames)", n.name, core.ErrTransmitFull, n.tx.Size())
-			break
+			// Ask for the interrupt, then look again: a slot the device
+			// finished before it saw the flag raises none.
+			n.tx.SetInterrupts(true)
+			n.reclaimLocked()
+			if len(n.txFree) == 0 {
+				n.owed = true
+				err = fmt.Errorf("virtio: %s: %w (%d frames)", n.name, core.ErrTransmitFull, n.tx.Size())
+				break
+			}
+			n.tx.SetInterrupts(false)
 		}
 		slot := n.txFree[len(n.txFree)-1]
 		n.txFree = n.txFree[:len(n.txFree)-1]

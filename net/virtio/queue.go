@@ -14,9 +14,10 @@ import (
 // (flags u16, idx u16, ring[size] u16, used_event u16) and the device area
 // (flags u16, idx u16, ring[size] of {id u32, len u32}, avail_event u16).
 const (
-	descSize      = 16
-	descFlagWrite = 2 // the device writes the buffer (§2.7.5)
-	usedElemSize  = 8
+	descSize         = 16
+	descFlagWrite    = 2 // the device writes the buffer (§2.7.5)
+	availNoInterrupt = 1 // VIRTQ_AVAIL_F_NO_INTERRUPT (§2.7.7)
+	usedElemSize     = 8
 )
 
 // Queue is one split virtqueue whose descriptor i always points at buffer
@@ -38,6 +39,7 @@ type Queue struct {
 	used    uint16 // next device ring index to read
 	owned   []bool // slot i is the device's now
 	pending int    // slots the device owns
+	quiet   bool   // VIRTQ_AVAIL_F_NO_INTERRUPT: no interrupt for used buffers
 	mem     hw.DMAMemory
 }
 
@@ -113,10 +115,22 @@ func (q *Queue) Give(i, n int, deviceWrites bool) {
 // ring's idx, written after the entries: §2.7.13). The caller then
 // notifies the device.
 func (q *Queue) Publish() {
-	// flags (0: interrupts wanted) and idx are one aligned 32-bit word; an
-	// atomic store keeps the compiler from moving the entries' stores
-	// after it, and x86 keeps stores in order (SDM vol. 3 §9.2.2).
-	atomic.StoreUint32((*uint32)(unsafe.Pointer(&q.driver[0])), uint32(q.avail)<<16)
+	// flags and idx are one aligned 32-bit word; an atomic store keeps the
+	// compiler from moving the entries' stores after it, and x86 keeps
+	// stores in order (SDM vol. 3 §9.2.2).
+	var flags uint32
+	if q.quiet {
+		flags = availNoInterrupt
+	}
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(&q.driver[0])), uint32(q.avail)<<16|flags)
+}
+
+// SetInterrupts asks the device for an interrupt when it uses buffers
+// (the default), or not: a hint the device may ignore (§2.7.7), published
+// at once.
+func (q *Queue) SetInterrupts(on bool) {
+	q.quiet = !on
+	q.Publish()
 }
 
 // Next returns the next slot the device has finished with and the number
