@@ -20,18 +20,24 @@ import (
 	"github.com/aerokernel/aero/qemu/qemutest"
 )
 
-// TestNet boots configs/nettest with a virtio-net NIC on QEMU user
+// The machines and NICs the network boot tests run on.
+var netCases = []struct{ machine, nic string }{
+	{qemu.MachineQ35, qemu.NetVirtio}, {qemu.MachinePC, qemu.NetVirtio}, {qemu.MachineMicrovm, qemu.NetVirtio},
+	{qemu.MachineQ35, qemu.NetE1000}, {qemu.MachinePC, qemu.NetE1000},
+}
+
+// TestNet boots configs/nettest with each NIC of netCases on QEMU user
 // networking and runs its in-kernel tests: PCI enumeration, DHCP, ping to
 // the gateway, UDP echo and a TCP client (the kernel dials echo servers
 // this test runs on the host, reached through the gateway 10.0.2.2), and
 // net/http over loopback.
 func TestNet(t *testing.T) {
 	elf := qemutest.BuildConfig(t, "configs/nettest")
-	for _, m := range []string{qemu.MachineQ35, qemu.MachineMicrovm} {
-		t.Run(m, func(t *testing.T) {
+	for _, c := range netCases {
+		t.Run(c.machine+"/"+c.nic, func(t *testing.T) {
 			needQEMU(t)
 			udp, tcp := echoServers(t)
-			vm := qemutest.Boot(t, qemu.Options{Machine: m, CPUs: 2, Memory: "1G", Kernel: elf, Net: qemu.NetVirtio, DebugExit: true,
+			vm := qemutest.Boot(t, qemu.Options{Machine: c.machine, CPUs: 2, Memory: "1G", Kernel: elf, Net: c.nic, DebugExit: true,
 				Append: fmt.Sprintf("test=all nettest.udp=%d nettest.tcp=%d", udp, tcp)}).FailOnPanic()
 			run := qemutest.RunKTests(t, vm, bootTimeout)
 			for _, k := range run.Tests {
@@ -89,11 +95,11 @@ func echoServers(t *testing.T) (udpPort, tcpPort int) {
 // logged.
 func TestHTTPD(t *testing.T) {
 	elf := qemutest.BuildConfig(t, "configs/httpd")
-	for _, m := range []string{qemu.MachineQ35, qemu.MachinePC, qemu.MachineMicrovm} {
-		t.Run(m, func(t *testing.T) {
+	for _, c := range netCases {
+		t.Run(c.machine+"/"+c.nic, func(t *testing.T) {
 			needQEMU(t)
 			port := freePort(t)
-			vm := qemutest.Boot(t, qemu.Options{Machine: m, CPUs: 2, Memory: "1G", Kernel: elf, Net: qemu.NetVirtio,
+			vm := qemutest.Boot(t, qemu.Options{Machine: c.machine, CPUs: 2, Memory: "1G", Kernel: elf, Net: c.nic,
 				HostForward: []string{fmt.Sprintf("tcp:127.0.0.1:%d-:80", port)}}).FailOnPanic()
 			vm.Expect(`^httpd: serving on `, bootTimeout)
 			testHTTPD(t, fmt.Sprintf("http://127.0.0.1:%d", port))
