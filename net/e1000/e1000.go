@@ -14,12 +14,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/hw"
+	"github.com/aerokernel/aero/net/nicbase"
 )
 
 // Registers (8254x SDM §13.4) and their bits.
@@ -96,38 +96,30 @@ const (
 
 // NIC is one 82540EM, a core.NIC.
 type NIC struct {
-	name string
-	r    hw.MMIO
-	irq  hw.IRQ
-	mem  hw.DMAMemory
-	mac  [6]byte
+	*nicbase.Base
+	r   hw.MMIO
+	irq hw.IRQ
+	mem hw.DMAMemory
+	mac [6]byte
 
 	rxRing, rxBufs hw.DMABuffer
 	rxNext         int // the next descriptor the device fills
 
-	mu       sync.Mutex
-	txRing   hw.DMABuffer
-	txBufs   hw.DMABuffer
-	txTail   int // next descriptor to fill (TDT)
-	txClean  int // oldest descriptor not yet reclaimed
-	txBusy   int
-	txLen    [ringSize]int
-	owed     bool
-	handler  core.NICHandler
-	link     bool
-	closed   bool
-	stats    core.NICStats
-	wake     chan struct{}
+	// Under the Base's lock:
+	txRing, txBufs hw.DMABuffer
+	txTail         int // next descriptor to fill (TDT)
+	txClean        int // oldest descriptor not yet reclaimed
+	txBusy         int
+	txLen          [ringSize]int
+
 	icr      atomic.Uint32 // causes the interrupt handler read
-	stop     chan struct{}
-	done     chan struct{}
 	overruns atomic.Uint64
 }
 
 // New resets the controller behind registers r and sets it up (8254x SDM
 // §14): MAC address, link up, both rings, interrupts masked until Attach.
 func New(name string, r hw.MMIO, irq hw.IRQ, mem hw.DMAMemory) (*NIC, error) {
-	n := &NIC{name: name, r: r, irq: irq, mem: mem, wake: make(chan struct{}, 1)}
+	n := &NIC{r: r, irq: irq, mem: mem}
 	r.Write32(regIMC, 0xffffffff)
 	r.Write32(regCTRL, r.Read32(regCTRL)|ctrlRST)
 	deadline := time.Now().Add(100 * time.Millisecond)
@@ -138,10 +130,11 @@ func New(name string, r hw.MMIO, irq hw.IRQ, mem hw.DMAMemory) (*NIC, error) {
 	}
 	r.Write32(regIMC, 0xffffffff)
 	r.Read32(regICR)
+	r.Write32(regCTRL, r.Read32(regCTRL)|ctrlSLU)
+	n.Base = nicbase.New("e1000", name, func() bool { return r.Read32(regSTATUS)&statusLU != 0 })
 	if err := n.readMAC(); err != nil {
 		return nil, err
 	}
-	r.Write32(regCTRL, r.Read32(regCTRL)|ctrlSLU)
 	for i := 0; i < 128; i++ {
 		r.Write32(regMTA+4*i, 0)
 	}
@@ -179,7 +172,6 @@ func New(name string, r hw.MMIO, irq hw.IRQ, mem hw.DMAMemory) (*NIC, error) {
 	r.Write32(regRDLEN, ringSize*descSize)
 	r.Write32(regRDH, 0)
 	r.Write32(regRDT, 0)
-	n.link = r.Read32(regSTATUS)&statusLU != 0
 	return n, nil
 }
 
@@ -194,7 +186,7 @@ func (n *NIC) readMAC() error {
 			var v uint32
 			for v = n.r.Read32(regEERD); v&eerdDone == 0; v = n.r.Read32(regEERD) {
 				if time.Now().After(deadline) {
-					return fmt.Errorf("e1000: %s: EEPROM word %d: no answer", n.name, w)
+					return fmt.Errorf("e1000: %s: EEPROM word %d: no answer", n.Name(), w)
 				}
 			}
 			n.mac[2*w], n.mac[2*w+1] = byte(v>>16), byte(v>>24)
@@ -216,48 +208,29 @@ func (n *NIC) free() {
 	}
 }
 
-func (n *NIC) Name() string { return n.name }
 func (n *NIC) MAC() [6]byte { return n.mac }
 
 // Caps implements core.NIC: no offloads (the legacy descriptors could
 // insert a checksum, but the stack computes them).
 func (n *NIC) Caps() core.NICCaps { return core.NICCaps{MTU: mtu, TxQueue: ringSize - 1} }
 
-func (n *NIC) LinkUp() bool { n.mu.Lock(); defer n.mu.Unlock(); return n.link }
-
-func (n *NIC) Stats() core.NICStats { n.mu.Lock(); defer n.mu.Unlock(); return n.stats }
-
 // Overruns counts the receiver overruns the controller reported (ICR.RXO:
 // frames it dropped for want of descriptors).
 func (n *NIC) Overruns() uint64 { return n.overruns.Load() }
 
-func (n *NIC) errClosed() error { return fmt.Errorf("e1000: %s: %w", n.name, hw.ErrClosed) }
-
 // Attach implements core.NIC.
 func (n *NIC) Attach(h core.NICHandler) error {
-	if h == nil {
-		return fmt.Errorf("e1000: %s: Attach(nil)", n.name)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.closed:
-		return n.errClosed()
-	case n.handler != nil:
-		return fmt.Errorf("e1000: %s: %w", n.name, core.ErrAttached)
-	}
-	n.handler = h
-	n.stop, n.done = make(chan struct{}), make(chan struct{})
-	if err := n.irq.Enable(n.interrupt); err != nil {
-		n.handler = nil
-		return fmt.Errorf("e1000: %s: interrupt: %w", n.name, err)
-	}
-	// Every descriptor but one is the device's: RDT one behind RDH (§3.2.6).
-	n.r.Write32(regRDT, ringSize-1)
-	n.r.Write32(regRCTL, rctlEN|rctlBAM|rctlSECRC)
-	n.r.Write32(regIMS, icrRXT0|icrRXO|icrRXDMT0|icrLSC)
-	go n.receive(h, n.link)
-	return nil
+	return n.Base.Attach(h, func() error {
+		if err := n.irq.Enable(n.interrupt); err != nil {
+			return n.Errorf("interrupt: %w", err)
+		}
+		// Every descriptor but one is the device's: RDT one behind RDH
+		// (§3.2.6).
+		n.r.Write32(regRDT, ringSize-1)
+		n.r.Write32(regRCTL, rctlEN|rctlBAM|rctlSECRC)
+		n.r.Write32(regIMS, icrRXT0|icrRXO|icrRXDMT0|icrLSC)
+		return nil
+	}, n.service)
 }
 
 // interrupt runs on the platform's interrupt goroutine: reading ICR
@@ -268,41 +241,22 @@ func (n *NIC) interrupt() {
 		return
 	}
 	n.icr.Or(c)
-	select {
-	case n.wake <- struct{}{}:
-	default:
+	if c&icrLSC != 0 {
+		n.LinkEvent()
 	}
+	n.Wake()
 }
 
-func (n *NIC) receive(h core.NICHandler, link bool) {
-	defer close(n.done)
-	h.LinkChanged(link)
-	for {
-		select {
-		case <-n.stop:
-			return
-		case <-n.wake:
-		}
-		c := n.icr.Swap(0)
-		if c&icrRXO != 0 {
-			n.overruns.Add(1)
-			n.count(func(s *core.NICStats) { s.RxDropped++ })
-		}
-		if c&icrLSC != 0 {
-			up := n.r.Read32(regSTATUS)&statusLU != 0
-			n.mu.Lock()
-			changed := up != n.link
-			n.link = up
-			n.mu.Unlock()
-			if changed {
-				h.LinkChanged(up)
-			}
-		}
-		if n.reclaim() {
-			h.TransmitReady()
-		}
-		n.drainRx(h)
+// service runs on the receive goroutine after every interrupt.
+func (n *NIC) service(h core.NICHandler) {
+	if n.icr.Swap(0)&icrRXO != 0 {
+		n.overruns.Add(1)
+		n.Count(func(s *core.NICStats) { s.RxDropped++ })
 	}
+	if n.Reclaim(txRing{n}) {
+		h.TransmitReady()
+	}
+	n.drainRx(h)
 }
 
 // drainRx delivers the frames of every descriptor the device is done
@@ -321,9 +275,9 @@ func (n *NIC) drainRx(h core.NICHandler) {
 		case status&rxEOP == 0 || errs != 0 || l < 14 || l > 14+mtu:
 			// A frame over several buffers (longer than we accept), or
 			// one the controller flagged bad: dropped, counted.
-			n.count(func(s *core.NICStats) { s.RxDropped++ })
+			n.Count(func(s *core.NICStats) { s.RxDropped++ })
 		default:
-			n.count(func(s *core.NICStats) { s.RxFrames++; s.RxBytes += uint64(l) })
+			n.Count(func(s *core.NICStats) { s.RxFrames++; s.RxBytes += uint64(l) })
 			h.Receive(n.rxBufs.Bytes[n.rxNext*bufSize:n.rxNext*bufSize+l], false)
 		}
 		d[12], d[13] = 0, 0
@@ -335,105 +289,74 @@ func (n *NIC) drainRx(h core.NICHandler) {
 	}
 }
 
-func (n *NIC) count(f func(*core.NICStats)) { n.mu.Lock(); f(&n.stats); n.mu.Unlock() }
+// txRing is the transmit ring as nicbase drives it (under the lock).
+// One descriptor stays empty: TDT == TDH means an empty ring (§3.4).
+type txRing struct{ n *NIC }
 
-// reclaim takes back sent descriptors and reports whether a
-// TransmitReady is due.
-func (n *NIC) reclaim() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.reclaimLocked()
-	if n.owed && n.txBusy < ringSize-1 && !n.closed {
-		n.owed = false
-		n.r.Write32(regIMC, icrTXDW)
-		return true
+func (r txRing) Slots() int { return ringSize - 1 }
+func (r txRing) Full() bool { return r.n.txBusy == ringSize-1 }
+
+func (r txRing) Arm(on bool) {
+	if on {
+		r.n.r.Write32(regIMS, icrTXDW)
+	} else {
+		r.n.r.Write32(regIMC, icrTXDW)
 	}
-	return false
 }
 
-func (n *NIC) reclaimLocked() {
+// Reclaim takes back the descriptors the controller wrote back (DD).
+func (r txRing) Reclaim() {
+	n := r.n
 	for n.txBusy > 0 {
 		d := n.txRing.Bytes[n.txClean*descSize : (n.txClean+1)*descSize]
 		if atomicStatus(d, 12)&txDD == 0 {
 			return
 		}
-		n.stats.TxFrames++
-		n.stats.TxBytes += uint64(n.txLen[n.txClean])
+		st := n.CountLocked()
+		st.TxFrames++
+		st.TxBytes += uint64(n.txLen[n.txClean])
 		n.txClean = (n.txClean + 1) % ringSize
 		n.txBusy--
 	}
 }
 
-// Transmit implements core.NIC.
-func (n *NIC) Transmit(frames [][]byte) (int, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.closed:
-		return 0, n.errClosed()
-	case n.handler == nil:
-		return 0, fmt.Errorf("e1000: %s: %w", n.name, core.ErrNotAttached)
-	case !n.link:
-		return 0, fmt.Errorf("e1000: %s: %w", n.name, core.ErrLinkDown)
-	}
-	n.reclaimLocked()
-	taken := 0
-	var err error
-	for i, f := range frames {
-		if len(f) < 14 || len(f) > 14+mtu {
-			err = fmt.Errorf("e1000: %s: frame %d: %w: %d bytes (14 to %d)", n.name, i, core.ErrFrameSize, len(f), 14+mtu)
-			break
-		}
-		// One descriptor stays empty: TDT == TDH means an empty ring.
-		if n.txBusy == ringSize-1 {
-			n.r.Write32(regIMS, icrTXDW)
-			n.reclaimLocked()
-			if n.txBusy == ringSize-1 {
-				n.owed = true
-				err = fmt.Errorf("e1000: %s: %w (%d frames)", n.name, core.ErrTransmitFull, ringSize-1)
-				break
-			}
-			n.r.Write32(regIMC, icrTXDW)
-		}
-		t := n.txTail
-		copy(n.txBufs.Bytes[t*bufSize:], f)
-		d := n.txRing.Bytes[t*descSize : (t+1)*descSize]
-		binary.LittleEndian.PutUint16(d[8:], uint16(len(f)))
-		d[10], d[11], d[12], d[13] = 0, txEOP|txIFCS|txRS, 0, 0
-		n.txLen[t] = len(f)
-		n.txTail = (t + 1) % ringSize
-		n.txBusy++
-		taken++
-	}
-	if taken > 0 {
-		publish()
-		n.r.Write32(regTDT, uint32(n.txTail))
-	}
-	return taken, err
+// Put copies f into the next descriptor's buffer (§3.3.3: legacy
+// descriptor, end of packet, insert FCS, report status).
+func (r txRing) Put(f []byte) {
+	n := r.n
+	t := n.txTail
+	copy(n.txBufs.Bytes[t*bufSize:], f)
+	d := n.txRing.Bytes[t*descSize : (t+1)*descSize]
+	binary.LittleEndian.PutUint16(d[8:], uint16(len(f)))
+	d[10], d[11], d[12], d[13] = 0, txEOP|txIFCS|txRS, 0, 0
+	n.txLen[t] = len(f)
+	n.txTail = (t + 1) % ringSize
+	n.txBusy++
 }
+
+// Kick moves the tail past the filled descriptors.
+func (r txRing) Kick() {
+	publish()
+	r.n.r.Write32(regTDT, uint32(r.n.txTail))
+}
+
+// Transmit implements core.NIC.
+func (n *NIC) Transmit(frames [][]byte) (int, error) { return n.Base.Transmit(frames, mtu, txRing{n}) }
 
 // Close implements core.NIC.
 func (n *NIC) Close() error {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return n.errClosed()
-	}
-	n.closed = true
-	attached := n.handler != nil
-	n.mu.Unlock()
-	n.r.Write32(regIMC, 0xffffffff)
-	n.irq.Close()
-	if attached {
-		close(n.stop)
-		<-n.done
+	if err := n.Base.Close(func() {
+		n.r.Write32(regIMC, 0xffffffff)
+		n.irq.Close()
+	}); err != nil {
+		return err
 	}
 	n.r.Write32(regRCTL, 0)
 	n.r.Write32(regTCTL, 0)
-	n.mu.Lock()
-	n.reclaimLocked()
-	n.stats.TxErrors += uint64(n.txBusy)
-	n.mu.Unlock()
+	n.Lock()
+	txRing{n}.Reclaim()
+	n.CountLocked().TxErrors += uint64(n.txBusy)
+	n.Unlock()
 	n.r.Write32(regCTRL, ctrlRST)
 	var errs []error
 	for _, b := range []hw.DMABuffer{n.rxRing, n.rxBufs, n.txRing, n.txBufs} {

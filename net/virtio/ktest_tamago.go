@@ -42,7 +42,7 @@ func (w *arpWatcher) TransmitReady()   {}
 func testARP(t *ktest.T) {
 	var n *Net
 	for _, nic := range core.Running().NICs {
-		if v, ok := nic.(*Net); ok && v.handlerFree() {
+		if v, ok := nic.(*Net); ok && v.Attachable() {
 			n = v
 			break
 		}

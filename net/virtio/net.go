@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/hw"
+	"github.com/aerokernel/aero/net/nicbase"
 )
 
 // Network device features (virtio 1.2 §5.1.3).
@@ -41,7 +41,7 @@ const (
 
 // Net is a virtio network card, a core.NIC.
 type Net struct {
-	name     string
+	*nicbase.Base
 	t        Transport
 	irq      hw.IRQ
 	features uint64
@@ -49,21 +49,13 @@ type Net struct {
 
 	rx *Queue // the receive goroutine's alone once attached
 
-	mu      sync.Mutex
-	tx      *Queue
-	txFree  []int
-	txLen   []int // frame bytes in each busy tx slot
-	owed    bool  // a Transmit came back short: TransmitReady owed
-	handler core.NICHandler
-	link    bool
-	closed  bool
-	stats   core.NICStats
+	// Under the Base's lock:
+	tx     *Queue
+	txFree []int
+	txLen  []int // frame bytes in each busy tx slot
 
-	wake          chan struct{} // the interrupt handler's signal
-	configChanged atomic.Bool
-	stop, done    chan struct{}
-	interrupts    atomic.Uint64
-	deviceErrors  atomic.Uint64
+	interrupts   atomic.Uint64
+	deviceErrors atomic.Uint64
 
 	// partial is a received frame whose later buffers are still to come.
 	partial   []byte
@@ -87,8 +79,7 @@ func NewNet(name string, t Transport, irq hw.IRQ, mem hw.DMAMemory) (*Net, error
 	if offered&FeatureVersion1 == 0 {
 		return fail(fmt.Errorf("%w: the device does not offer VERSION_1 (features %#x): a legacy device", ErrNoDevice, offered))
 	}
-	n := &Net{name: name, t: t, irq: irq, features: offered & wanted, link: true,
-		wake: make(chan struct{}, 1)}
+	n := &Net{t: t, irq: irq, features: offered & wanted}
 	t.SetDriverFeatures(n.features)
 	t.SetStatus(StatusAcknowledge | StatusDriver | StatusFeaturesOK)
 	if t.Status()&StatusFeaturesOK == 0 {
@@ -119,7 +110,7 @@ func NewNet(name string, t Transport, irq hw.IRQ, mem hw.DMAMemory) (*Net, error
 		// 802 §8.2.2: bit 1 of the first octet), fixed per name.
 		n.mac = [6]byte{0x02, 'a', 'e', 'r', 'o', byte(len(name))}
 	}
-	n.link = n.readLink()
+	n.Base = nicbase.New("virtio", name, n.readLink)
 	t.SetStatus(StatusAcknowledge | StatusDriver | StatusFeaturesOK | StatusDriverOK)
 	return n, nil
 }
@@ -158,7 +149,6 @@ func (n *Net) readLink() bool {
 	}
 }
 
-func (n *Net) Name() string     { return n.name }
 func (n *Net) MAC() [6]byte     { return n.mac }
 func (n *Net) Features() uint64 { return n.features }
 
@@ -167,53 +157,26 @@ func (n *Net) Caps() core.NICCaps {
 	return core.NICCaps{MTU: mtu, TxChecksum: n.features&NetFeatureCSum != 0, TxQueue: n.tx.Size()}
 }
 
-func (n *Net) LinkUp() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.link
-}
-
-func (n *Net) Stats() core.NICStats {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.stats
-}
-
 // Interrupts counts the interrupt handler's calls that found the device's
 // interrupt status set; DeviceErrors the used-ring entries that broke
 // the rules (ErrDevice), each dropped.
 func (n *Net) Interrupts() uint64   { return n.interrupts.Load() }
 func (n *Net) DeviceErrors() uint64 { return n.deviceErrors.Load() }
 
-func (n *Net) errClosed() error { return fmt.Errorf("virtio: %s: %w", n.name, hw.ErrClosed) }
-
 // Attach implements core.NIC: every receive buffer goes to the device,
 // the interrupt line is enabled and the receive goroutine starts.
 func (n *Net) Attach(h core.NICHandler) error {
-	if h == nil {
-		return fmt.Errorf("virtio: %s: Attach(nil)", n.name)
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.closed:
-		return n.errClosed()
-	case n.handler != nil:
-		return fmt.Errorf("virtio: %s: %w", n.name, core.ErrAttached)
-	}
-	n.handler = h
-	n.stop, n.done = make(chan struct{}), make(chan struct{})
-	for i := 0; i < n.rx.Size(); i++ {
-		n.rx.Give(i, 0, true)
-	}
-	n.rx.Publish()
-	n.t.Notify(rxQueue)
-	if err := n.irq.Enable(n.interrupt); err != nil {
-		n.handler = nil
-		return fmt.Errorf("virtio: %s: interrupt: %w", n.name, err)
-	}
-	go n.receive(h, n.link)
-	return nil
+	return n.Base.Attach(h, func() error {
+		for i := 0; i < n.rx.Size(); i++ {
+			n.rx.Give(i, 0, true)
+		}
+		n.rx.Publish()
+		n.t.Notify(rxQueue)
+		if err := n.irq.Enable(n.interrupt); err != nil {
+			return n.Errorf("interrupt: %w", err)
+		}
+		return nil
+	}, n.service)
 }
 
 // interrupt runs on the platform's interrupt goroutine: reading the
@@ -226,39 +189,17 @@ func (n *Net) interrupt() {
 	}
 	n.interrupts.Add(1)
 	if s&InterruptConfig != 0 {
-		n.configChanged.Store(true)
+		n.LinkEvent()
 	}
-	select {
-	case n.wake <- struct{}{}:
-	default:
-	}
+	n.Wake()
 }
 
-// receive is the NIC's receive goroutine: every handler call comes from it.
-func (n *Net) receive(h core.NICHandler, link bool) {
-	defer close(n.done)
-	h.LinkChanged(link)
-	for {
-		select {
-		case <-n.stop:
-			return
-		case <-n.wake:
-		}
-		if n.configChanged.Swap(false) {
-			up := n.readLink()
-			n.mu.Lock()
-			changed := up != n.link
-			n.link = up
-			n.mu.Unlock()
-			if changed {
-				h.LinkChanged(up)
-			}
-		}
-		if n.reclaim() {
-			h.TransmitReady()
-		}
-		n.drainRx(h)
+// service runs on the receive goroutine after every interrupt.
+func (n *Net) service(h core.NICHandler) {
+	if n.Reclaim(txRing{n}) {
+		h.TransmitReady()
 	}
+	n.drainRx(h)
 }
 
 // drainRx delivers every received frame and gives the buffers back.
@@ -272,7 +213,7 @@ func (n *Net) drainRx(h core.NICHandler) {
 		if err != nil {
 			n.deviceErrors.Add(1)
 			if slot >= 0 { // a frame too long for its buffer
-				n.count(func(s *core.NICStats) { s.RxDropped++ })
+				n.Count(func(s *core.NICStats) { s.RxDropped++ })
 				n.rx.Give(slot, 0, true)
 				gave = true
 			}
@@ -307,7 +248,7 @@ func (n *Net) frame(h core.NICHandler, b []byte) {
 		return
 	}
 	if len(b) < netHdrLen {
-		n.count(func(s *core.NICStats) { s.RxDropped++ })
+		n.Count(func(s *core.NICStats) { s.RxDropped++ })
 		return
 	}
 	buffers := 1
@@ -316,7 +257,7 @@ func (n *Net) frame(h core.NICHandler, b []byte) {
 	}
 	if buffers < 1 || buffers > maxMerged {
 		n.deviceErrors.Add(1)
-		n.count(func(s *core.NICStats) { s.RxDropped++ })
+		n.Count(func(s *core.NICStats) { s.RxDropped++ })
 		return
 	}
 	payload := b[netHdrLen:]
@@ -332,34 +273,27 @@ func (n *Net) frame(h core.NICHandler, b []byte) {
 // deliver passes a whole frame to the stack, or counts it dropped.
 func (n *Net) deliver(h core.NICHandler, f []byte, drop bool) {
 	if drop || len(f) < 14 || len(f) > 14+mtu {
-		n.count(func(s *core.NICStats) { s.RxDropped++ })
+		n.Count(func(s *core.NICStats) { s.RxDropped++ })
 		return
 	}
-	n.count(func(s *core.NICStats) { s.RxFrames++; s.RxBytes += uint64(len(f)) })
+	n.Count(func(s *core.NICStats) { s.RxFrames++; s.RxBytes += uint64(len(f)) })
 	h.Receive(f, false)
 }
 
-func (n *Net) count(f func(*core.NICStats)) {
-	n.mu.Lock()
-	f(&n.stats)
-	n.mu.Unlock()
+// txRing is the transmit queue as nicbase drives it (under the lock).
+type txRing struct{ n *Net }
+
+func (r txRing) Slots() int  { return r.n.tx.Size() }
+func (r txRing) Full() bool  { return len(r.n.txFree) == 0 }
+func (r txRing) Arm(on bool) { r.n.tx.SetInterrupts(on) }
+func (r txRing) Kick() {
+	r.n.tx.Publish()
+	r.n.t.Notify(txQueue)
 }
 
-// reclaim takes back the transmit slots the device is done with and
-// reports whether a TransmitReady is due.
-func (n *Net) reclaim() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.reclaimLocked()
-	if n.owed && len(n.txFree) > 0 && !n.closed {
-		n.owed = false
-		n.tx.SetInterrupts(false)
-		return true
-	}
-	return false
-}
-
-func (n *Net) reclaimLocked() {
+// Reclaim takes back the slots the device is done with.
+func (r txRing) Reclaim() {
+	n := r.n
 	for {
 		slot, _, ok, err := n.tx.Next()
 		if !ok {
@@ -373,92 +307,43 @@ func (n *Net) reclaimLocked() {
 			// A bad length on a slot the device did hold: it is back.
 		}
 		n.txFree = append(n.txFree, slot)
-		n.stats.TxFrames++
-		n.stats.TxBytes += uint64(n.txLen[slot])
+		st := n.CountLocked()
+		st.TxFrames++
+		st.TxBytes += uint64(n.txLen[slot])
 	}
+}
+
+// Put copies f behind a virtio-net header into a free slot.
+func (r txRing) Put(f []byte) {
+	n := r.n
+	slot := n.txFree[len(n.txFree)-1]
+	n.txFree = n.txFree[:len(n.txFree)-1]
+	b := n.tx.Buffer(slot)
+	clear(b[:netHdrLen])
+	copy(b[netHdrLen:], f)
+	if n.features&NetFeatureCSum != 0 {
+		offloadChecksum(b[:netHdrLen], b[netHdrLen:netHdrLen+len(f)])
+	}
+	n.txLen[slot] = len(f)
+	n.tx.Give(slot, netHdrLen+len(f), false)
 }
 
 // Transmit implements core.NIC.
-func (n *Net) Transmit(frames [][]byte) (int, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.closed:
-		return 0, n.errClosed()
-	case n.handler == nil:
-		return 0, fmt.Errorf("virtio: %s: %w", n.name, core.ErrNotAttached)
-	case !n.link:
-		return 0, fmt.Errorf("virtio: %s: %w", n.name, core.ErrLinkDown)
-	}
-	n.reclaimLocked()
-	taken := 0
-	var err error
-	for i, f := range frames {
-		if len(f) < 14 || len(f) > 14+mtu {
-			err = fmt.Errorf("virtio: %s: frame %d: %w: %d bytes (14 to %d)", n.name, i, core.ErrFrameSize, len(f), 14+mtu)
-			break
-		}
-		if len(n.txFree) == 0 {
-			// Ask for the interrupt, then look again: a slot the device
-			// finished before it saw the flag raises none.
-			n.tx.SetInterrupts(true)
-			n.reclaimLocked()
-			if len(n.txFree) == 0 {
-				n.owed = true
-				err = fmt.Errorf("virtio: %s: %w (%d frames)", n.name, core.ErrTransmitFull, n.tx.Size())
-				break
-			}
-			n.tx.SetInterrupts(false)
-		}
-		slot := n.txFree[len(n.txFree)-1]
-		n.txFree = n.txFree[:len(n.txFree)-1]
-		b := n.tx.Buffer(slot)
-		clear(b[:netHdrLen])
-		copy(b[netHdrLen:], f)
-		if n.features&NetFeatureCSum != 0 {
-			offloadChecksum(b[:netHdrLen], b[netHdrLen:netHdrLen+len(f)])
-		}
-		n.txLen[slot] = len(f)
-		n.tx.Give(slot, netHdrLen+len(f), false)
-		taken++
-	}
-	if taken > 0 {
-		n.tx.Publish()
-		n.t.Notify(txQueue)
-	}
-	return taken, err
-}
+func (n *Net) Transmit(frames [][]byte) (int, error) { return n.Base.Transmit(frames, mtu, txRing{n}) }
 
 // Close implements core.NIC.
 func (n *Net) Close() error {
-	n.mu.Lock()
-	if n.closed {
-		n.mu.Unlock()
-		return n.errClosed()
-	}
-	n.closed = true
-	attached := n.handler != nil
-	n.mu.Unlock()
-	n.irq.Close()
-	if attached {
-		close(n.stop)
-		<-n.done
+	if err := n.Base.Close(func() { n.irq.Close() }); err != nil {
+		return err
 	}
 	n.t.SetStatus(0) // the device lets go of every buffer
-	n.mu.Lock()
-	n.reclaimLocked()
-	n.stats.TxErrors += uint64(n.tx.Pending())
-	n.stats.RxDropped += uint64(n.rx.Ready())
-	n.mu.Unlock()
-	err1, err2 := n.rx.Free(), n.tx.Free()
-	return errors.Join(err1, err2)
+	n.Lock()
+	txRing{n}.Reclaim()
+	st := n.CountLocked()
+	st.TxErrors += uint64(n.tx.Pending())
+	st.RxDropped += uint64(n.rx.Ready())
+	n.Unlock()
+	return errors.Join(n.rx.Free(), n.tx.Free())
 }
 
 var _ core.NIC = (*Net)(nil)
-
-// handlerFree reports whether nothing has attached yet.
-func (n *Net) handlerFree() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.handler == nil && !n.closed
-}
