@@ -91,7 +91,9 @@ func echoServers(t *testing.T) (udpPort, tcpPort int) {
 // port 80) with a host port forwarded to it and talks to it from the
 // host: GET /, concurrent requests, and a download whose bytes go back up
 // (the server's SHA-256 of the upload must be the host's of the download).
-// AERO_HTTPD_MB sets the transfer size in MiB (default 4); its MB/s are
+// The load is small by default; AERO_HTTPD_REQUESTS and
+// AERO_HTTPD_CONCURRENCY (200 and 8) and AERO_HTTPD_MB (the transfer size
+// in MiB, 4) make it the (10000, 32 and 100); the figures are
 // logged.
 func TestHTTPD(t *testing.T) {
 	elf := qemutest.BuildConfig(t, "configs/httpd")
@@ -105,6 +107,19 @@ func TestHTTPD(t *testing.T) {
 			testHTTPD(t, fmt.Sprintf("http://127.0.0.1:%d", port))
 		})
 	}
+}
+
+// envInt reads a positive integer from the environment, def when unset.
+func envInt(t *testing.T, key string, def int) int {
+	s := os.Getenv(key)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", key, s)
+	}
+	return v
 }
 
 func freePort(t *testing.T) int {
@@ -150,7 +165,7 @@ func testHTTPD(t *testing.T, base string) {
 		t.Fatalf("GET /: %q", first)
 	}
 
-	const requests, concurrency = 200, 8
+	requests, concurrency := envInt(t, "AERO_HTTPD_REQUESTS", 200), envInt(t, "AERO_HTTPD_CONCURRENCY", 8)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, requests)
@@ -158,7 +173,7 @@ func testHTTPD(t *testing.T, base string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; i < requests/concurrency; i++ {
+			for i := w; i < requests; i += concurrency {
 				resp, err := c.Get(base + "/")
 				if err == nil {
 					_, err = io.Copy(io.Discard, resp.Body)
@@ -176,15 +191,9 @@ func testHTTPD(t *testing.T, base string) {
 		t.Error(err)
 	}
 	took := time.Since(start)
-	t.Logf("%d requests at concurrency %d in %v: %.0f requests/s", requests, concurrency, took.Round(time.Millisecond), requests/took.Seconds())
+	t.Logf("%d requests at concurrency %d in %v: %.0f requests/s", requests, concurrency, took.Round(time.Millisecond), float64(requests)/took.Seconds())
 
-	mb := 4
-	if s := os.Getenv("AERO_HTTPD_MB"); s != "" {
-		var err error
-		if mb, err = strconv.Atoi(s); err != nil || mb <= 0 {
-			t.Fatalf("AERO_HTTPD_MB=%q", s)
-		}
-	}
+	mb := envInt(t, "AERO_HTTPD_MB", 4)
 	n := mb << 20
 	start = time.Now()
 	data := get(fmt.Sprintf("/download?n=%d", n))

@@ -122,14 +122,6 @@ func (b *Base) Attach(h core.NICHandler, start func() error, service func(core.N
 	return nil
 }
 
-// Attachable reports whether Attach would succeed now: open, nothing
-// attached.
-func (b *Base) Attachable() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.handler == nil && !b.closed
-}
-
 // Wake makes the receive goroutine run service (from the interrupt
 // handler; never blocks).
 func (b *Base) Wake() {
