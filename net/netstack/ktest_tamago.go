@@ -28,6 +28,36 @@ func init() {
 	ktest.Register("net/udp", testUDP)
 	ktest.Register("net/tcp", testTCP)
 	ktest.Register("net/http", testHTTPLoopback)
+	ktest.Register("net/ipv6", testIPv6)
+}
+
+// testIPv6 waits for the address SLAAC makes from QEMU's router
+// advertisement (prefix fec0::/64) and pings the gateway fec0::2 over
+// ICMPv6.
+func testIPv6(t *ktest.T) {
+	st := started(t)
+	ifc := st.Ifaces[0]
+	deadline := time.Now().Add(15 * time.Second)
+	var addr netip.Addr
+	for !addr.IsValid() && time.Now().Before(deadline) {
+		for _, a := range st.S.NICInfo()[ifc.ID].ProtocolAddresses {
+			if ip, ok := netip.AddrFromSlice(a.AddressWithPrefix.Address.AsSlice()); ok && ip.Is6() && !ip.IsLinkLocalUnicast() {
+				addr = ip
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !addr.IsValid() {
+		t.Fatalf("%s: no SLAAC address in 15s: %v", ifc.NIC.Name(), st.S.NICInfo()[ifc.ID].ProtocolAddresses)
+	}
+	gw := netip.MustParseAddr("fec0::2")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rtt, err := st.Ping(ctx, gw, 1)
+	if err != nil {
+		t.Fatalf("from %v: %v", addr, err)
+	}
+	t.Logf("%s: %v by SLAAC; echo reply from %v in %v", ifc.NIC.Name(), addr, gw, rtt)
 }
 
 var gateway = netip.MustParseAddr("10.0.2.2")

@@ -121,8 +121,9 @@ func New(nics []core.NIC) (*Stack, error) {
 	ndp := ipv6.DefaultNDPConfigurations()
 	ndp.HandleRAs = ipv6.HandlingRAsEnabledWhenForwardingDisabled
 	ndp.DiscoverDefaultRouters, ndp.DiscoverOnLinkPrefixes, ndp.AutoGenGlobalAddresses = true, true, true
+	routes6 := &ndpRoutes{}
 	s := stack.New(stack.Options{
-		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocolWithOptions(ipv6.Options{NDPConfigs: ndp, AutoGenLinkLocal: true}), arp.NewProtocol},
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocolWithOptions(ipv6.Options{NDPConfigs: ndp, AutoGenLinkLocal: true, NDPDisp: routes6}), arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 		HandleLocal:        true,
 	})
@@ -130,6 +131,7 @@ func New(nics []core.NIC) (*Stack, error) {
 	sack := tcpip.TCPSACKEnabled(true)
 	s.SetTransportProtocolOption(tcp.ProtocolNumber, &sack)
 	st := &Stack{S: s}
+	routes6.s.Store(s)
 	if err := s.CreateNIC(loopbackID, loopback.New()); err != nil {
 		return nil, fmt.Errorf("netstack: loopback: %s", err)
 	}
