@@ -132,7 +132,10 @@ func freePort(t *testing.T) int {
 }
 
 func testHTTPD(t *testing.T, base string) {
-	c := &http.Client{Timeout: time.Minute}
+	mb := envInt(t, "AERO_HTTPD_MB", 4)
+	// A transfer under TCG on a loaded host runs at 1-2 MB/s: 5 s per MiB
+	// of room, a minute at least.
+	c := &http.Client{Timeout: time.Minute + time.Duration(mb)*5*time.Second}
 	get := func(path string) []byte {
 		t.Helper()
 		resp, err := c.Get(base + path)
@@ -193,7 +196,6 @@ func testHTTPD(t *testing.T, base string) {
 	took := time.Since(start)
 	t.Logf("%d requests at concurrency %d in %v: %.0f requests/s", requests, concurrency, took.Round(time.Millisecond), float64(requests)/took.Seconds())
 
-	mb := envInt(t, "AERO_HTTPD_MB", 4)
 	n := mb << 20
 	start = time.Now()
 	data := get(fmt.Sprintf("/download?n=%d", n))

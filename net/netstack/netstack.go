@@ -267,3 +267,16 @@ func (st *Stack) Summary() []string {
 	}
 	return out
 }
+
+// StatsLines is one line of counters per interface, for a shell's net
+// command: the NIC's (core.NICStats) and its link endpoint's.
+func (st *Stack) StatsLines() []string {
+	var out []string
+	for _, ifc := range st.Ifaces {
+		s, e := ifc.NIC.Stats(), ifc.Endpoint.Stats()
+		out = append(out, fmt.Sprintf("%s link=%v tx=%d/%dB txerr=%d txdrop=%d rx=%d/%dB rxdrop=%d rxshort=%d",
+			ifc.NIC.Name(), ifc.NIC.LinkUp(), s.TxFrames, s.TxBytes, s.TxErrors, e.TxDropped+e.TxRejected,
+			s.RxFrames, s.RxBytes, s.RxDropped, e.RxShort))
+	}
+	return out
+}

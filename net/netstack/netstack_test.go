@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,11 @@ func TestARPAndEcho(t *testing.T) {
 	await(t, nic, "echo reply", isEchoReply(1))
 	if s := st.Summary(); len(s) != 1 || s[0] != "n0 mac=525400123456 ip=10.0.2.15/24 via=static gw=10.0.2.2" {
 		t.Errorf("summary %q", s)
+	}
+	// What was received is exact; the stack may also have sent IPv6
+	// neighbour discovery of its own.
+	if s := st.StatsLines(); len(s) != 1 || !strings.HasPrefix(s[0], "n0 link=true tx=") || !strings.HasSuffix(s[0], " rx=2/88B rxdrop=0 rxshort=0") {
+		t.Errorf("stats %q", s)
 	}
 }
 
