@@ -115,3 +115,43 @@ func (st *Stack) LookupHost(ctx context.Context, host string) ([]string, error) 
 	}}
 	return r.LookupHost(ctx, host)
 }
+
+// Interfaces implements net.StackInterfaces: loopback (index 1) and one
+// per NIC, by gVisor NIC ID.
+func (kernelStack) Interfaces() ([]net.Interface, error) {
+	st, err := Start()
+	if err != nil {
+		return nil, err
+	}
+	out := []net.Interface{{Index: loopbackID, MTU: 65536, Name: "lo", Flags: net.FlagUp | net.FlagLoopback | net.FlagRunning}}
+	for _, ifc := range st.Ifaces {
+		m := ifc.NIC.MAC()
+		flags := net.FlagUp | net.FlagBroadcast | net.FlagMulticast
+		if ifc.NIC.LinkUp() {
+			flags |= net.FlagRunning
+		}
+		out = append(out, net.Interface{Index: int(ifc.ID), MTU: ifc.NIC.Caps().MTU, Name: ifc.NIC.Name(), HardwareAddr: net.HardwareAddr(m[:]), Flags: flags})
+	}
+	return out, nil
+}
+
+// InterfaceAddrs implements net.StackInterfaces: the addresses gVisor has
+// on interface index (0: all).
+func (kernelStack) InterfaceAddrs(index int) ([]net.Addr, error) {
+	st, err := Start()
+	if err != nil {
+		return nil, err
+	}
+	var out []net.Addr
+	for id, info := range st.S.NICInfo() {
+		if index != 0 && int(id) != index {
+			continue
+		}
+		for _, a := range info.ProtocolAddresses {
+			ip := net.IP(a.AddressWithPrefix.Address.AsSlice())
+			bits := 8 * len(ip)
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(a.AddressWithPrefix.PrefixLen, bits)})
+		}
+	}
+	return out, nil
+}

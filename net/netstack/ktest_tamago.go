@@ -58,6 +58,26 @@ func testIPv6(t *ktest.T) {
 		t.Fatalf("from %v: %v", addr, err)
 	}
 	t.Logf("%s: %v by SLAAC; echo reply from %v in %v", ifc.NIC.Name(), addr, gw, rtt)
+	// package net sees the interface and both its addresses.
+	nif, err := net.InterfaceByName(ifc.NIC.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := nif.Addrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var has4, has6 bool
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			has4 = has4 || n.IP.Equal(net.IPv4(10, 0, 2, 15))
+			has6 = has6 || n.IP.Equal(net.IP(addr.AsSlice()))
+		}
+	}
+	if !has4 || !has6 {
+		t.Errorf("net.Interfaces: %s has %v, want 10.0.2.15 and %v", nif.Name, addrs, addr)
+	}
+	t.Logf("net.InterfaceByName(%q): index %d, %v, %v", nif.Name, nif.Index, nif.HardwareAddr, addrs)
 }
 
 var gateway = netip.MustParseAddr("10.0.2.2")
