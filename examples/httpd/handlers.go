@@ -6,6 +6,7 @@
 //	GET  /               a greeting with the kernel's uptime
 //	POST /upload         the SHA-256 (hex) and length of the request body
 //	GET  /download?n=N   N bytes (Pattern), at most MaxDownload
+//	GET  /stats          the network interfaces' counters
 //
 // The handlers are plain Go (Handler), tested on the host; Main
 // (GOOS=tamago) serves them.
@@ -29,9 +30,14 @@ const MaxDownload = 1 << 30
 func Pattern(i int64) byte { return byte(i*7 + i>>8) }
 
 // Handler returns the server's handlers; started is when the server began
-// (for the greeting's uptime).
-func Handler(started time.Time) http.Handler {
+// (for the greeting's uptime), stats gives /stats its lines.
+func Handler(started time.Time, stats func() []string) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		for _, l := range stats() {
+			fmt.Fprintln(w, l)
+		}
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "Aero httpd: up %v\n", time.Since(started).Round(time.Millisecond))
 	})

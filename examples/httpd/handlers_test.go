@@ -13,7 +13,7 @@ import (
 )
 
 func TestHandlers(t *testing.T) {
-	srv := httptest.NewServer(Handler(time.Now()))
+	srv := httptest.NewServer(Handler(time.Now(), func() []string { return []string{"n0 tx=1", "n1 tx=2"} }))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		resp, err := http.Get(srv.URL + path)
@@ -26,6 +26,9 @@ func TestHandlers(t *testing.T) {
 	}
 	if code, body := get("/"); code != 200 || !strings.HasPrefix(body, "Aero httpd: up ") {
 		t.Errorf("GET /: %d %q", code, body)
+	}
+	if code, body := get("/stats"); code != 200 || body != "n0 tx=1\nn1 tx=2\n" {
+		t.Errorf("GET /stats: %d %q", code, body)
 	}
 	if code, _ := get("/nothing"); code != 404 {
 		t.Errorf("GET /nothing: %d", code)

@@ -15,7 +15,8 @@ import (
 // Main is the HRT entry: bring the network up, listen on port 80 (or
 // httpd.port=N from the command line) and serve until the kernel stops.
 func Main() {
-	if _, err := netstack.Start(); err != nil {
+	st, err := netstack.Start()
+	if err != nil {
 		panic(err)
 	}
 	port, err := core.Running().Cmdline.Int("httpd.port", 80)
@@ -27,5 +28,5 @@ func Main() {
 		panic(err)
 	}
 	fmt.Printf("httpd: serving on %v\n", ln.Addr())
-	panic(http.Serve(ln, Handler(time.Now())))
+	panic(http.Serve(ln, Handler(time.Now(), st.StatsLines)))
 }

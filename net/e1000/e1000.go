@@ -62,6 +62,7 @@ const (
 	icrRXT0   = 1 << 7 // receiver timer: frames arrived
 
 	rctlEN    = 1 << 1
+	rctlMPE   = 1 << 4  // accept all multicast: IPv6 neighbour discovery needs it (§13.4.22)
 	rctlBAM   = 1 << 15 // accept broadcast
 	rctlSECRC = 1 << 26 // strip the CRC
 	// BSIZE 00 (bits 17:16) with BSEX 0: 2048-byte buffers.
@@ -227,7 +228,7 @@ func (n *NIC) Attach(h core.NICHandler) error {
 		// Every descriptor but one is the device's: RDT one behind RDH
 		// (§3.2.6).
 		n.r.Write32(regRDT, ringSize-1)
-		n.r.Write32(regRCTL, rctlEN|rctlBAM|rctlSECRC)
+		n.r.Write32(regRCTL, rctlEN|rctlMPE|rctlBAM|rctlSECRC)
 		n.r.Write32(regIMS, icrRXT0|icrRXO|icrRXDMT0|icrLSC)
 		return nil
 	}, n.service)
@@ -248,21 +249,22 @@ func (n *NIC) interrupt() {
 }
 
 // service runs on the receive goroutine after every interrupt.
-func (n *NIC) service(h core.NICHandler) {
+func (n *NIC) service(h core.NICHandler) bool {
 	if n.icr.Swap(0)&icrRXO != 0 {
 		n.overruns.Add(1)
 		n.Count(func(s *core.NICStats) { s.RxDropped++ })
 	}
-	if n.Reclaim(txRing{n}) {
+	ready, work := n.Reclaim(txRing{n})
+	if ready {
 		h.TransmitReady()
 	}
-	n.drainRx(h)
+	return n.drainRx(h) > 0 || work
 }
 
 // drainRx delivers the frames of every descriptor the device is done
-// with and gives the descriptors back.
-func (n *NIC) drainRx(h core.NICHandler) {
-	last := -1
+// with, gives the descriptors back and returns how many there were.
+func (n *NIC) drainRx(h core.NICHandler) int {
+	last, done := -1, 0
 	for {
 		d := n.rxRing.Bytes[n.rxNext*descSize : (n.rxNext+1)*descSize]
 		status := atomicStatus(d, 12)
@@ -281,12 +283,14 @@ func (n *NIC) drainRx(h core.NICHandler) {
 			h.Receive(n.rxBufs.Bytes[n.rxNext*bufSize:n.rxNext*bufSize+l], false)
 		}
 		d[12], d[13] = 0, 0
+		done++
 		last = n.rxNext
 		n.rxNext = (n.rxNext + 1) % ringSize
 	}
 	if last >= 0 {
 		n.r.Write32(regRDT, uint32(last))
 	}
+	return done
 }
 
 // txRing is the transmit ring as nicbase drives it (under the lock).

@@ -274,9 +274,13 @@ func (st *Stack) StatsLines() []string {
 	var out []string
 	for _, ifc := range st.Ifaces {
 		s, e := ifc.NIC.Stats(), ifc.Endpoint.Stats()
-		out = append(out, fmt.Sprintf("%s link=%v tx=%d/%dB txerr=%d txdrop=%d rx=%d/%dB rxdrop=%d rxshort=%d",
+		line := fmt.Sprintf("%s link=%v tx=%d/%dB txerr=%d txdrop=%d rx=%d/%dB rxdrop=%d rxshort=%d",
 			ifc.NIC.Name(), ifc.NIC.LinkUp(), s.TxFrames, s.TxBytes, s.TxErrors, e.TxDropped+e.TxRejected,
-			s.RxFrames, s.RxBytes, s.RxDropped, e.RxShort))
+			s.RxFrames, s.RxBytes, s.RxDropped, e.RxShort)
+		if r, ok := ifc.NIC.(interface{ Rescues() uint64 }); ok {
+			line += fmt.Sprintf(" rescues=%d", r.Rescues()) // nicbase: work found without an interrupt
+		}
+		out = append(out, line)
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/hw"
@@ -34,6 +35,7 @@ type Base struct {
 	stats   core.NICStats
 
 	wake       chan struct{}
+	rescues    atomic.Uint64
 	linkEvent  atomic.Bool
 	stop, done chan struct{}
 }
@@ -100,8 +102,9 @@ func (b *Base) owe(slots int) error {
 
 // Attach implements core.NIC's: start enables the device's receiver
 // and interrupt (with the lock held), then the receive goroutine runs
-// service after every Wake.
-func (b *Base) Attach(h core.NICHandler, start func() error, service func(core.NICHandler)) error {
+// service after every Wake. service reports whether it found work (a
+// frame received, a transmit slot back).
+func (b *Base) Attach(h core.NICHandler, start func() error, service func(core.NICHandler) bool) error {
 	if h == nil {
 		return b.Errorf("Attach(nil)")
 	}
@@ -135,14 +138,30 @@ func (b *Base) Wake() {
 // goroutine reads the link and tells the handler if it changed.
 func (b *Base) LinkEvent() { b.linkEvent.Store(true); b.Wake() }
 
-func (b *Base) receive(h core.NICHandler, link bool, service func(core.NICHandler)) {
+// RescuePeriod is how long the receive goroutine waits for an interrupt
+// before it looks at the device anyway. Receive is interrupt-driven; the
+// look is a safety net for an interrupt that never came, and every look
+// that finds work is counted (Rescues): a NIC whose Rescues grow is
+// losing interrupts.
+const RescuePeriod = 100 * time.Millisecond
+
+// Rescues counts the looks after RescuePeriod without an interrupt that
+// found work waiting.
+func (b *Base) Rescues() uint64 { return b.rescues.Load() }
+
+func (b *Base) receive(h core.NICHandler, link bool, service func(core.NICHandler) bool) {
 	defer close(b.done)
 	h.LinkChanged(link)
+	timer := time.NewTimer(RescuePeriod)
+	defer timer.Stop()
 	for {
+		woken := true
 		select {
 		case <-b.stop:
 			return
 		case <-b.wake:
+		case <-timer.C:
+			woken = false
 		}
 		if b.linkEvent.Swap(false) {
 			up := b.readLink()
@@ -154,7 +173,13 @@ func (b *Base) receive(h core.NICHandler, link bool, service func(core.NICHandle
 				h.LinkChanged(up)
 			}
 		}
-		service(h)
+		if service(h) && !woken {
+			b.rescues.Add(1)
+		}
+		if woken && !timer.Stop() {
+			<-timer.C
+		}
+		timer.Reset(RescuePeriod)
 	}
 }
 
@@ -233,15 +258,18 @@ func (b *Base) Transmit(frames [][]byte, mtu int, r TxRing) (int, error) {
 }
 
 // Reclaim takes back r's finished slots (from the receive goroutine's
-// service) and reports whether the handler's TransmitReady is due.
-func (b *Base) Reclaim(r TxRing) bool {
+// service) and reports whether the handler's TransmitReady is due, and
+// whether any came back.
+func (b *Base) Reclaim(r TxRing) (ready, reclaimed bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	before := b.stats.TxFrames
 	r.Reclaim()
+	reclaimed = b.stats.TxFrames != before
 	if b.owed && !r.Full() && !b.closed {
 		b.owed = false
 		r.Arm(false)
-		return true
+		return true, reclaimed
 	}
-	return false
+	return false, reclaimed
 }

@@ -195,21 +195,24 @@ func (n *Net) interrupt() {
 }
 
 // service runs on the receive goroutine after every interrupt.
-func (n *Net) service(h core.NICHandler) {
-	if n.Reclaim(txRing{n}) {
+func (n *Net) service(h core.NICHandler) bool {
+	ready, work := n.Reclaim(txRing{n})
+	if ready {
 		h.TransmitReady()
 	}
-	n.drainRx(h)
+	return n.drainRx(h) > 0 || work
 }
 
-// drainRx delivers every received frame and gives the buffers back.
-func (n *Net) drainRx(h core.NICHandler) {
-	gave := false
+// drainRx delivers every received frame and gives the buffers back; it
+// returns how many used buffers it took.
+func (n *Net) drainRx(h core.NICHandler) int {
+	gave, used := false, 0
 	for {
 		slot, l, ok, err := n.rx.Next()
 		if !ok {
 			break
 		}
+		used++
 		if err != nil {
 			n.deviceErrors.Add(1)
 			if slot >= 0 { // a frame too long for its buffer
@@ -227,6 +230,7 @@ func (n *Net) drainRx(h core.NICHandler) {
 		n.rx.Publish()
 		n.t.Notify(rxQueue)
 	}
+	return used
 }
 
 // frame handles one used receive buffer: a whole frame, or a part of one
