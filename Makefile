@@ -26,6 +26,10 @@ CONFIG ?= configs/defconfig
 # (else TCG), serial console on the terminal. Add QEMU flags, e.g.
 # RUNFLAGS='-gdb' or RUNFLAGS='-smp 8 -numa 4 -m 4G'.
 RUNFLAGS ?=
+# configs/httpd serves HTTP: `make run CONFIG=configs/httpd` gives it a
+# virtio NIC on user networking and forwards 127.0.0.1:HOSTPORT to its port 80.
+HOSTPORT ?= 8080
+NETFLAGS = $(if $(filter configs/httpd,$(CONFIG)),-net virtio -hostfwd tcp:127.0.0.1:$(HOSTPORT)-:80)
 IMAGE = $(GO) run ./image/cmd/aero-image
 
 # Prints the absolute path of the GOOS=tamago `go` (building it when needed;
@@ -54,7 +58,8 @@ iso: deps ## build the kernel and a GRUB multiboot2 ISO: build/<name>.iso
 run: deps ## build the kernel and boot it into the shell (q35, 4 CPUs, 2 NUMA nodes; Ctrl-A x quits)
 	@elf=$$($(IMAGE) build -config $(CONFIG) -o $(BUILD) -go "$$($(TOOLCHAIN_GO))" | sed -n 's/ (.*//p'); \
 	echo "== booting $$elf (Ctrl-A x quits QEMU)"; \
-	$(GO) run ./qemu/cmd/aero-qemu -machine q35 -smp 4 -numa 2 -m 2G -accel auto -kernel "$$elf" $(RUNFLAGS)
+	if [ -n "$(NETFLAGS)" ]; then echo "== http://127.0.0.1:$(HOSTPORT)/ on the host is the kernel's port 80 (HOSTPORT=$(HOSTPORT))"; fi; \
+	$(GO) run ./qemu/cmd/aero-qemu -machine q35 -smp 4 -numa 2 -m 2G -accel auto -kernel "$$elf" $(NETFLAGS) $(RUNFLAGS)
 
 toolchain: ## build (or reuse) the GOOS=tamago toolchain; print its go binary
 	@$(TOOLCHAIN_GO)

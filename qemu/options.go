@@ -109,6 +109,11 @@ type Options struct {
 	// Net adds a NIC (NetVirtio or NetE1000) on QEMU user networking;
 	// empty means none (-nic none), NetDefault QEMU's default.
 	Net string
+	// HostForward forwards host ports to the guest through user
+	// networking, each as QEMU's hostfwd= value:
+	// [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport, e.g.
+	// "tcp:127.0.0.1:8080-:80". It needs Net.
+	HostForward []string
 	// Disk adds a virtio-blk device backed by this raw image (commas in the
 	// path are doubled, as QEMU's option syntax wants).
 	Disk string
@@ -260,6 +265,16 @@ func (o Options) Args() ([]string, error) {
 		args = append(args, "-device", fmt.Sprintf("isa-debug-exit,iobase=%#x,iosize=0x04", DebugExitPort))
 	}
 
+	netdev := "user,id=net0"
+	for _, f := range o.HostForward {
+		if strings.ContainsAny(f, ", ") {
+			return nil, fmt.Errorf("qemu: host forward %q: no commas or spaces (one forward per entry)", f)
+		}
+		netdev += ",hostfwd=" + f
+	}
+	if len(o.HostForward) > 0 && (o.Net == "" || o.Net == NetDefault) {
+		return nil, errors.New("qemu: host forwards need a NIC (Net virtio or e1000)")
+	}
 	switch o.Net {
 	case "":
 		args = append(args, "-nic", "none")
@@ -269,12 +284,12 @@ func (o Options) Args() ([]string, error) {
 		if machine == MachineMicrovm {
 			dev = "virtio-net-device"
 		}
-		args = append(args, "-netdev", "user,id=net0", "-device", dev+",netdev=net0")
+		args = append(args, "-netdev", netdev, "-device", dev+",netdev=net0")
 	case NetE1000:
 		if machine == MachineMicrovm {
 			return nil, errors.New("qemu: e1000 needs PCI; microvm has none (use virtio)")
 		}
-		args = append(args, "-netdev", "user,id=net0", "-device", "e1000,netdev=net0")
+		args = append(args, "-netdev", netdev, "-device", "e1000,netdev=net0")
 	default:
 		return nil, fmt.Errorf("qemu: unknown NIC %q (want virtio, e1000 or default)", o.Net)
 	}
@@ -286,6 +301,12 @@ func (o Options) Args() ([]string, error) {
 		args = append(args,
 			"-drive", "file="+strings.ReplaceAll(o.Disk, ",", ",,")+",format=raw,if=none,id=disk0",
 			"-device", dev+",drive=disk0")
+	}
+	if machine == MachineMicrovm && (o.Net == NetVirtio || o.Disk != "") {
+		// QEMU's virtio-mmio transports are legacy (version 1) unless
+		// told otherwise; Aero's drivers speak version 2 (virtio 1.2
+		// §4.2.2).
+		args = append(args, "-global", "virtio-mmio.force-legacy=false")
 	}
 	if o.GDB {
 		args = append(args, "-s", "-S")

@@ -109,7 +109,7 @@ func TestArgs(t *testing.T) {
 		{"virtio-net pci", Options{Kernel: "k.elf", Net: "virtio"},
 			cat(base("q35", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"})},
 		{"virtio-net mmio on microvm", Options{Machine: "microvm", Kernel: "k.elf", Net: "virtio"},
-			cat(base("microvm", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0"})},
+			cat(base("microvm", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0", "-global", "virtio-mmio.force-legacy=false"})},
 		{"e1000 and disk", Options{Machine: "pc", Kernel: "k.elf", Net: "e1000", Disk: "d.img"},
 			cat(base("pc", "tcg", "1", "2G"), k, []string{"-netdev", "user,id=net0", "-device", "e1000,netdev=net0",
 				"-drive", "file=d.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-pci,drive=disk0"})},
@@ -118,7 +118,7 @@ func TestArgs(t *testing.T) {
 				"-drive", "file=a,,b.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-pci,drive=disk0"})},
 		{"disk on microvm, extra", Options{Machine: "microvm", Kernel: "k.elf", Disk: "d.img", Extra: []string{"-d", "int"}},
 			cat(base("microvm", "tcg", "1", "2G"), k, none, []string{
-				"-drive", "file=d.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-device,drive=disk0", "-d", "int"})},
+				"-drive", "file=d.img,format=raw,if=none,id=disk0", "-device", "virtio-blk-device,drive=disk0", "-global", "virtio-mmio.force-legacy=false", "-d", "int"})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,6 +209,25 @@ func TestParseSize(t *testing.T) {
 	for _, in := range []string{"", "G", "-1G", "0", "1.5G", "2K"} {
 		if got, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+func TestHostForward(t *testing.T) {
+	o := Options{Kernel: "k.elf", Net: NetVirtio, HostForward: []string{"tcp:127.0.0.1:8080-:80", "udp::5353-:53"}}
+	args, err := o.Args()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.Join(args, " "); !strings.Contains(s, "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp::5353-:53 -device virtio-net-pci,netdev=net0") {
+		t.Errorf("args %s", s)
+	}
+	for _, bad := range []Options{
+		{Kernel: "k.elf", HostForward: []string{"tcp::1-:2"}},
+		{Kernel: "k.elf", Net: NetVirtio, HostForward: []string{"tcp::1-:2,hostfwd=tcp::3-:4"}},
+	} {
+		if _, err := bad.Args(); err == nil {
+			t.Errorf("%+v accepted", bad)
 		}
 	}
 }

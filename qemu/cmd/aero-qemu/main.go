@@ -57,7 +57,7 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	var o qemu.Options
 	var c config
-	var nodes, dists, numa listFlag
+	var nodes, dists, numa, fwd listFlag
 	fs := flag.NewFlagSet("aero-qemu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -80,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	fs.BoolVar(&o.GDB, "gdb", false, "wait for gdb on tcp::1234 (-s -S)")
 	fs.BoolVar(&o.DebugExit, "debug-exit", true, fmt.Sprintf("add isa-debug-exit at port %#x", qemu.DebugExitPort))
 	fs.StringVar(&o.Net, "net", "", "NIC on user networking: virtio or e1000")
+	fs.Var(&fwd, "hostfwd", "forward a host port to the guest (needs -net), QEMU's `hostfwd` syntax: tcp:127.0.0.1:8080-:80 (repeatable)")
 	fs.StringVar(&o.Disk, "disk", "", "raw disk `image` on virtio-blk")
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print the QEMU command line and exit")
 	fs.DurationVar(&c.timeout, "timeout", 0, "kill QEMU after this long (0: never)")
@@ -89,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (qemu.Options, config, error) {
 	if fs.NArg() > 0 {
 		o.Extra = fs.Args()
 	}
+	o.HostForward = fwd
 	for _, s := range numa {
 		if err := parseNuma(s, &o); err != nil {
 			return o, c, err

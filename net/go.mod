@@ -1,0 +1,17 @@
+module github.com/aerokernel/aero/net
+
+go 1.26.5
+
+require (
+	github.com/aerokernel/aero/core v0.0.0
+	gvisor.dev/gvisor v0.0.0-20260527191743-a81fd9dd382e
+)
+
+require (
+	github.com/usbarmory/tamago v1.26.6 // indirect
+	golang.org/x/exp v0.0.0-20250711185948-6ae5c78190dc // indirect
+	golang.org/x/sys v0.43.0 // indirect
+	golang.org/x/time v0.15.0 // indirect
+)
+
+replace github.com/aerokernel/aero/core => ../core
