@@ -371,14 +371,30 @@ func requireThirdParty(cfg *config.Config, reg config.Registry, gen, goBin strin
 	if len(third) == 0 {
 		return resetGoMod(gen, cfg.Name)
 	}
-	// Which packages does the build list not provide yet?
-	cmd := exec.Command(goBin, append([]string{"list", "-e", "-f", "{{if .Error}}{{.ImportPath}}{{end}}"}, third...)...)
+	// Which packages does the build list not provide yet, or provide only
+	// through a module the go.mod does not require itself (one a module of
+	// the tree depends on: go build refuses an import from such an
+	// "implicitly required module")?
+	cmd := exec.Command(goBin, append([]string{"list", "-e", "-f", "{{.ImportPath}} {{if .Error}}-{{else if .Module}}{{if .Module.Main}}+{{else}}{{.Module.Path}}{{end}}{{else}}+{{end}}"}, third...)...)
 	cmd.Dir, cmd.Env = gen, env
 	out, err := run(cmd, nil)
 	if err != nil {
 		return fmt.Errorf("builder: go list %s: %v", strings.Join(third, " "), err)
 	}
-	if missing := strings.Fields(string(out)); len(missing) > 0 {
+	required, err := goModRequires(gen, goBin, env)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		// "path -": not found; "path +": the tree's or the standard
+		// library's; "path module": found in module.
+		f := strings.Fields(line)
+		if len(f) == 2 && (f[1] == "-" || f[1] != "+" && !slices.Contains(required, f[1])) {
+			missing = append(missing, f[0])
+		}
+	}
+	if len(missing) > 0 {
 		fmt.Fprintf(log, "image: fetching third-party modules for %s\n", strings.Join(missing, ", "))
 		cmd = exec.Command(goBin, append([]string{"get"}, missing...)...)
 		cmd.Dir, cmd.Env = gen, env
@@ -387,6 +403,25 @@ func requireThirdParty(cfg *config.Config, reg config.Registry, gen, goBin strin
 		}
 	}
 	return os.WriteFile(listPath, []byte(strings.Join(third, "\n")+"\n"), 0o644)
+}
+
+// goModRequires returns the module paths the go.mod in dir requires.
+func goModRequires(dir, goBin string, env []string) ([]string, error) {
+	cmd := exec.Command(goBin, "mod", "edit", "-json")
+	cmd.Dir, cmd.Env = dir, env
+	out, err := run(cmd, nil)
+	if err != nil {
+		return nil, fmt.Errorf("builder: go mod edit -json (in %s): %v", dir, err)
+	}
+	var mod struct{ Require []struct{ Path string } }
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return nil, fmt.Errorf("builder: go mod edit -json (in %s): %v", dir, err)
+	}
+	var paths []string
+	for _, r := range mod.Require {
+		paths = append(paths, r.Path)
+	}
+	return paths, nil
 }
 
 // GRUB's tools and the Debian packages they come in.

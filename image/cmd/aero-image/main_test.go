@@ -21,7 +21,7 @@ func TestList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"topology   default *numa", "memory     default *mm", "nic        *none", "block      *none", "chosen by "} {
+	for _, want := range []string{"topology   default *numa", "memory     default *mm", "nic        e1000 virtio *none", "block      *none", "chosen by "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
@@ -44,7 +44,7 @@ func TestListExtras(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"nic        none *example.com/drivers/nic", "module     *example.com/extra", "entry      *example.com/hrt.Main"} {
+	for _, want := range []string{"nic        e1000 virtio none *example.com/drivers/nic", "module     *example.com/extra", "entry      *example.com/hrt.Main"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
