@@ -112,7 +112,8 @@ func match(t *testing.T, lines []string, pattern string) []string {
 func TestShell(t *testing.T) {
 	needQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/console-test")
-	opts := qemu.Options{CPUs: 4, Nodes: 2, Memory: "2G", Kernel: elf}
+	// An e1000 for pci to find (the kernel links no NIC driver).
+	opts := qemu.Options{CPUs: 4, Nodes: 2, Memory: "2G", Kernel: elf, Net: qemu.NetE1000}
 	layout, err := opts.Layout()
 	if err != nil {
 		t.Fatal(err)
@@ -134,10 +135,10 @@ func TestShell(t *testing.T) {
 			}
 			got[m[1]] = m[2]
 		}
-		// Exactly the commands of what the kernel links: console,
-		// shelltest, the shell's help; no pci or threads (their
-		// modules are not linked).
-		want := []string{"bench", "cores", "devs", "dmesg", "fail", "gc", "halt", "help", "log", "loglevel", "meminfo", "numa", "oops", "peek", "poke", "reboot", "sleep", "test", "time"}
+		// Exactly the commands of what the kernel links: console
+		// (pci among them), sched (threads), shelltest, the shell's
+		// help; no net (net/netstack is not linked).
+		want := []string{"bench", "cores", "devs", "dmesg", "fail", "gc", "halt", "help", "log", "loglevel", "meminfo", "numa", "oops", "pci", "peek", "poke", "reboot", "sleep", "test", "threads", "time"}
 		var names []string
 		for n := range got {
 			names = append(names, n)
@@ -216,6 +217,79 @@ func TestShell(t *testing.T) {
 			t.Errorf("time: up %q", m[1])
 		}
 		match(t, s.cmd(t, "gc"), `^gc took \S+: heap in use .*, GCs (\d+) -> (\d+)$`)
+	})
+
+	t.Run("pci", func(t *testing.T) {
+		out := s.cmd(t, "pci")
+		t.Log("pci:\n" + strings.Join(out, "\n"))
+		m := match(t, out, `^(\d+) PCI functions \(configuration space through (ports|ecam)\)$`)
+		fre := regexp.MustCompile(`^([0-9a-f]{2}):([0-9a-f]{2})\.([0-7]) ([0-9a-f]{4}):([0-9a-f]{4}) (.*)$`)
+		var funcs, nics []string
+		for i, l := range out {
+			f := fre.FindStringSubmatch(l)
+			if f == nil {
+				continue
+			}
+			funcs = append(funcs, l)
+			if strings.Contains(f[6], "network controller: ethernet") {
+				nics = append(nics, f[4]+":"+f[5])
+				// The e1000's BAR0: its 128 KiB of registers
+				// (82540EM manual, §4.1), placed by the firmware.
+				if i+1 >= len(out) || !regexp.MustCompile(`^    bar0 mem32 0x[1-9a-f][0-9a-f]*\+0x20000$`).MatchString(out[i+1]) {
+					t.Errorf("e1000 %q: no 128 KiB bar0 after it", l)
+				}
+			}
+		}
+		if n, _ := strconv.Atoi(m[1]); n != len(funcs) || n < 2 {
+			t.Errorf("%s functions announced, %d listed:\n%s", m[1], len(funcs), strings.Join(out, "\n"))
+		}
+		// q35's host bridge (the Q35 MCH), and the one NIC QEMU was
+		// given (-device e1000: 8086:100e, the 82540EM).
+		match(t, out, `^00:00\.0 8086:29c0 bridge: host bridge \(intel\)$`)
+		if !slices.Equal(nics, []string{"8086:100e"}) {
+			t.Errorf("network controllers %q, QEMU was given one e1000 (8086:100e)", nics)
+		}
+	})
+
+	t.Run("threads", func(t *testing.T) {
+		out := s.cmd(t, "threads")
+		t.Log("threads:\n" + strings.Join(out, "\n"))
+		m := match(t, out, `^(\d+) kernel threads \(scheduler rr; this command runs on thread (\d+)\)$`)
+		n, _ := strconv.Atoi(m[1])
+		self, _ := strconv.Atoi(m[2])
+		match(t, out, `^\s*tid\s+name\s+cpu\s+state\s+bound\s+switches\s+runtime\s+preempts$`)
+		row := regexp.MustCompile(`^\s*(\d+) (\S+)\s+(-?\d+) (running|runnable|blocked)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)$`)
+		rows, last, selfSeen := 0, -1, false
+		var total time.Duration
+		for _, l := range out {
+			r := row.FindStringSubmatch(l)
+			if r == nil {
+				continue
+			}
+			rows++
+			tid, _ := strconv.Atoi(r[1])
+			cpu, _ := strconv.Atoi(r[3])
+			run, err := time.ParseDuration(r[7])
+			if tid <= last || cpu < -1 || cpu >= layout.CPUs || err != nil {
+				t.Errorf("thread line %q: tid after %d, cpu of %d, run time %v", l, last, layout.CPUs, err)
+			}
+			last = tid
+			total += run
+			if tid == self {
+				selfSeen = true
+				if r[4] != "running" || cpu < 0 {
+					t.Errorf("the thread running the command: %q", l)
+				}
+			}
+		}
+		// The boot M (thread 0) and at least one thread per CPU: the
+		// default entry ran as many goroutines at once as there are
+		// CPUs, each on an M of its own.
+		if rows != n || n < layout.CPUs || !selfSeen || total <= 0 {
+			t.Errorf("%d threads announced, %d listed (want at least %d), this one's seen %v, run time %v in all:\n%s", n, rows, layout.CPUs, selfSeen, total, strings.Join(out, "\n"))
+		}
+		match(t, out, `^\s*0 `)
+		match(t, s.cmd(t, "threads now"), `^usage: threads$`)
 	})
 
 	t.Run("sleep", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/klog"
 	"github.com/aerokernel/aero/core/ktest"
+	"github.com/aerokernel/aero/core/pci"
 	"github.com/aerokernel/aero/core/platform"
 	"github.com/aerokernel/aero/core/report"
 )
@@ -22,6 +23,7 @@ func init() {
 		{Name: "cores", Help: "the CPUs: index, APIC ID, NUMA node", Run: onKernel(cores)},
 		{Name: "numa", Help: "the NUMA nodes: CPUs, memory, distances", Run: onKernel(numa)},
 		{Name: "meminfo", Help: "memory: the Memory module's zones and the Go heap", Run: onKernel(meminfo)},
+		{Name: "pci", Help: "the PCI functions: bus:device.function, vendor:device, class, BARs, capabilities", Run: onKernel(pciList)},
 		{Name: "devs", Help: "the devices and modules the kernel runs with", Run: onKernel(devs)},
 		{Name: "time", Help: "time since boot, the clock, the date", Run: onKernel(uptime)},
 		{Name: "sleep", Usage: "DURATION", Help: "sleep (1.5s, 200ms; a plain number is seconds)", Run: sleep},
@@ -102,6 +104,26 @@ func meminfo(k *core.Kernel, w io.Writer) error {
 	fmt.Fprintf(w, "go heap: region %s at %#x; in use %s (%d objects), heap %s (idle %s, released %s), stacks %s, runtime total %s; %d GCs, %v paused\n",
 		mib(k.Heap.Size), k.Heap.Base, mib(ms.HeapAlloc), ms.HeapObjects, mib(ms.HeapSys), mib(ms.HeapIdle), mib(ms.HeapReleased),
 		mib(ms.StackSys), mib(ms.Sys), ms.NumGC, time.Duration(ms.PauseTotalNs))
+	return nil
+}
+
+// pciList prints the boot's one PCI scan (pci.Discover: the drivers'
+// too), each function with its BARs and capabilities indented.
+func pciList(k *core.Kernel, w io.Writer) error {
+	b, err := pci.Discover(k.ACPI)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d PCI functions (configuration space through %s)\n", len(b.Functions), b.Mechanism)
+	for _, f := range b.Functions {
+		fmt.Fprintln(w, f)
+		for _, d := range f.Details() {
+			fmt.Fprintln(w, "    "+d)
+		}
+	}
+	for _, e := range b.Errors {
+		fmt.Fprintln(w, "note:", e)
+	}
 	return nil
 }
 

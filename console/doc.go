@@ -37,8 +37,10 @@
 // front), behind (the kernel log stays in front; “2 shows the shell) or
 // off (no shell; Kernel.Input is the HRT's). Commands are core.Command values that modules register
 // with core.AddCommand; this package registers cores, numa, meminfo,
-// devs, time, sleep, bench, test, gc, peek, poke, dmesg, log, loglevel,
-// halt and reboot, and the shell has help. Line editing: package lineedit.
+// pci (the boot's one core/pci scan), devs, time, sleep, bench, test, gc,
+// peek, poke, dmesg, log, loglevel, halt and reboot, and the shell has
+// help; sched adds threads and net/netstack net when they are linked.
+// Line editing: package lineedit.
 package console
 
 // Name is the console's name in configs and on the command line.

@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +37,9 @@ type netCase struct{ machine, nic string }
 // networking and runs its in-kernel tests: PCI enumeration, DHCP, ping to
 // the gateway, UDP echo and a TCP client (the kernel dials echo servers
 // this test runs on the host, reached through the gateway 10.0.2.2),
-// net/http over loopback, IPv6 (SLAAC, ping6, net.Interfaces).
+// net/http over loopback, IPv6 (SLAAC, ping6, net.Interfaces), and the
+// shell's net command (its counters grow by a ping; it shows the NIC
+// QEMU was given).
 func TestNet(t *testing.T) {
 	elf := qemutest.BuildConfig(t, "configs/nettest")
 	for _, c := range netCases {
@@ -45,11 +49,24 @@ func TestNet(t *testing.T) {
 			vm := qemutest.Boot(t, qemu.Options{Machine: c.machine, CPUs: 2, Memory: "1G", Kernel: elf, Net: c.nic, DebugExit: true,
 				Append: fmt.Sprintf("test=all nettest.udp=%d nettest.tcp=%d", udp, tcp)}).FailOnPanic()
 			run := qemutest.RunKTests(t, vm, bootTimeout)
+			ran := false
 			for _, k := range run.Tests {
 				// Each network test must have run, not skipped.
 				if strings.HasPrefix(k.Name, "net/") && k.Verdict != "PASS" {
 					t.Errorf("%s: %s, want PASS", k.Name, k.Verdict)
 				}
+				// The shell's net command (net/command logs its
+				// output) shows the one NIC QEMU was given, with
+				// QEMU's default MAC and user networking's lease.
+				if k.Name == "net/command" {
+					ran = true
+					if !slices.ContainsFunc(k.Log, regexp.MustCompile(`^\s*`+c.nic+`_?0 mac=525400123456 ip=10\.0\.2\.15/24 via=dhcp gw=10\.0\.2\.2 `).MatchString) {
+						t.Errorf("net/command's output shows no %s NIC with 10.0.2.15 by DHCP:\n%s", c.nic, strings.Join(k.Log, "\n"))
+					}
+				}
+			}
+			if !ran {
+				t.Error("net/command did not run")
 			}
 		})
 	}

@@ -48,8 +48,10 @@ func TestSched(t *testing.T) {
 }
 
 // schedNosplitRoots are sched's functions that run without a P, without a
-// g or in interrupt context (see sched's package documentation).
+// g or in interrupt context (see sched's package documentation), and
+// snapshot, which holds the scheduler lock with interrupts off.
 var schedNosplitRoots = []string{
+	"github.com/aerokernel/aero/sched.snapshot",
 	"github.com/aerokernel/aero/sched.start",
 	"github.com/aerokernel/aero/sched.sleep",
 	"github.com/aerokernel/aero/sched.wake",

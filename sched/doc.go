@@ -60,8 +60,10 @@
 // Start runs a function on a kernel thread of its own with options (OnCPU,
 // OnNode, Named, AtPriority, StackSize), Join waits for it, Yield gives up
 // the CPU, Sleep and Park block the thread (not just the goroutine), CPU
-// says where the caller runs, PreemptOff and PreemptOn hold the CPU, and
-// Thread.Stats and Self give switches, run time and preemptions.
+// says where the caller runs, PreemptOff and PreemptOn hold the CPU,
+// Thread.Stats and Self give switches, run time and preemptions, and List
+// gives every kernel thread with its name, state and statistics (the
+// shell's threads command, which this package registers, prints it).
 //
 // # The policy contract
 //

@@ -95,6 +95,7 @@ func Start(fn func(), opts ...Option) (*Thread, error) {
 		runtime.LockOSThread()
 		t.id = current()
 		setAttrs(t.id, int32(o.cpu), int32(o.node), int32(o.prio))
+		setName(t.id, o.name)
 		migrate()
 		if o.stack > 0 {
 			growStack(o.stack)
@@ -103,6 +104,7 @@ func Start(fn func(), opts ...Option) (*Thread, error) {
 		close(started)
 		fn()
 		t.final = statsOf(t.id)
+		setName(t.id, "")
 		setAttrs(t.id, -1, -1, 0)
 		runtime.UnlockOSThread()
 		close(t.done)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/aerokernel/aero/core"
@@ -29,6 +30,71 @@ func init() {
 	ktest.Register("net/tcp", testTCP)
 	ktest.Register("net/http", testHTTPLoopback)
 	ktest.Register("net/ipv6", testIPv6)
+	ktest.Register("net/command", testCommand)
+}
+
+// testCommand runs the shell's net command (as registered: core's
+// command table), pings the gateway and runs it again: each NIC Boot
+// found is listed with its MAC and address, and the first one's frame
+// and byte counters grew by the echo and its reply at least.
+func testCommand(t *ktest.T) {
+	st := started(t)
+	c, ok := core.LookupCommand("net")
+	if !ok {
+		t.Fatal("no net command registered")
+	}
+	run := func() string {
+		var b bytes.Buffer
+		if err := c.Run(nil, &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	counters := func(out string, name string) (tx, txB, rx, rxB uint64) {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "  "+name+" link=") {
+				var rest string
+				if _, err := fmt.Sscanf(strings.TrimPrefix(l, "  "+name+" link="), "%s tx=%d/%dB", &rest, &tx, &txB); err != nil {
+					t.Fatalf("%q: %v", l, err)
+				}
+				i := strings.Index(l, " rx=")
+				if i < 0 {
+					t.Fatalf("%q: no rx counters", l)
+				}
+				if _, err := fmt.Sscanf(l[i:], " rx=%d/%dB", &rx, &rxB); err != nil {
+					t.Fatalf("%q: %v", l, err)
+				}
+				return
+			}
+		}
+		t.Fatalf("no counters of %s in:\n%s", name, out)
+		return
+	}
+	before := run()
+	for _, n := range core.Running().NICs {
+		m := n.MAC()
+		if !strings.Contains(before, fmt.Sprintf("%s mac=%x ", n.Name(), m[:])) {
+			t.Errorf("net does not list NIC %s (MAC %x):\n%s", n.Name(), m[:], before)
+		}
+	}
+	ifc := st.Ifaces[0]
+	if !strings.Contains(before, " ip="+ifc.Addr.String()+" ") {
+		t.Errorf("net does not show %s's address %v:\n%s", ifc.NIC.Name(), ifc.Addr, before)
+	}
+	tx0, txB0, rx0, rxB0 := counters(before, ifc.NIC.Name())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := st.Ping(ctx, gateway, 100); err != nil {
+		t.Fatal(err)
+	}
+	after := run()
+	t.Log("net after a ping:\n" + strings.TrimSuffix(after, "\n"))
+	tx1, txB1, rx1, rxB1 := counters(after, ifc.NIC.Name())
+	// An echo of Ping's 9-byte payload: 14+20+8+9 bytes of frame.
+	const frame = 51
+	if tx1 < tx0+1 || rx1 < rx0+1 || txB1 < txB0+frame || rxB1 < rxB0+frame {
+		t.Errorf("%s after an echo and its reply: tx %d/%dB -> %d/%dB, rx %d/%dB -> %d/%dB", ifc.NIC.Name(), tx0, txB0, tx1, txB1, rx0, rxB0, rx1, rxB1)
+	}
 }
 
 // testIPv6 waits for the address SLAAC makes from QEMU's router

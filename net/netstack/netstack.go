@@ -6,7 +6,9 @@
 // ListenPacket and LookupHost. On a booted kernel, linking the package
 // registers the stack with package net, so net.Listen, net.Dial, net/http
 // and DNS lookups work unchanged; the stack comes up (interfaces
-// configured) on first use, or when the HRT calls Start.
+// configured) on first use, or when the HRT calls Start. It also adds the
+// shell's net command (core.AddCommand): Stack.Report, each interface's
+// addresses and counters.
 //
 // Kernel command line (the first NIC; others use DHCP):
 //
@@ -23,6 +25,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"sync"
@@ -266,6 +269,29 @@ func (st *Stack) Summary() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// Report is what the shell's net command prints: per interface its
+// Summary line, then, indented, its StatsLines line and its IPv6
+// addresses (link-local and SLAAC's, which Summary does not show).
+func (st *Stack) Report(w io.Writer) {
+	sum, stats := st.Summary(), st.StatsLines()
+	for i, ifc := range st.Ifaces {
+		fmt.Fprintln(w, sum[i])
+		fmt.Fprintln(w, "  "+stats[i])
+		var v6 []string
+		for _, a := range st.S.NICInfo()[ifc.ID].ProtocolAddresses {
+			if a.Protocol == ipv6.ProtocolNumber {
+				v6 = append(v6, a.AddressWithPrefix.String())
+			}
+		}
+		if len(v6) > 0 {
+			fmt.Fprintln(w, "  ipv6 "+strings.Join(v6, " "))
+		}
+	}
+	if len(st.Ifaces) == 0 {
+		fmt.Fprintln(w, "no NIC; loopback only")
+	}
 }
 
 // StatsLines is one line of counters per interface, for a shell's net

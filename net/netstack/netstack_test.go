@@ -126,6 +126,15 @@ func TestARPAndEcho(t *testing.T) {
 	if s := st.StatsLines(); len(s) != 1 || !strings.HasPrefix(s[0], "n0 link=true tx=") || !strings.HasSuffix(s[0], " rx=2/88B rxdrop=0 rxshort=0") {
 		t.Errorf("stats %q", s)
 	}
+	// The net command's text: the summary, the counters (what was sent
+	// may still grow: NDP), the IPv6
+	// link-local address (from the MAC: fe80::5054:ff:fe12:3456).
+	var b strings.Builder
+	st.Report(&b)
+	r := strings.Split(b.String(), "\n")
+	if len(r) != 4 || r[0] != st.Summary()[0] || !strings.HasPrefix(r[1], "  n0 link=true tx=") || !strings.HasSuffix(r[1], " rx=2/88B rxdrop=0 rxshort=0") || !strings.HasPrefix(r[2], "  ipv6 ") || !strings.Contains(r[2], "fe80::5054:ff:fe12:3456/64") || r[3] != "" {
+		t.Errorf("report %q", r)
+	}
 }
 
 func TestParseConfig(t *testing.T) {

@@ -46,13 +46,23 @@ func testBound(t *ktest.T) {
 		seen    uint32 // the first wrong APIC ID
 		stats   sched.Stats
 		threads int
+		// listed is how sched.List showed the thread to itself.
+		listed sched.ThreadInfo
+		found  bool
 	}
 	res := make([]result, n)
 	var ths []*sched.Thread
 	for cpu := range n {
 		want := k.CPUs[cpu].APICID
 		r := &res[cpu]
+		name := fmt.Sprintf("bound%d", cpu)
 		th, err := sched.Start(func() {
+			self := sched.Current()
+			for _, ti := range sched.List() {
+				if ti.ID == self {
+					r.listed, r.found = ti, true
+				}
+			}
 			for i := range rounds {
 				switch i % 4 {
 				case 0:
@@ -71,7 +81,7 @@ func testBound(t *ktest.T) {
 					r.wrong++
 				}
 			}
-		}, sched.OnCPU(cpu), sched.Named(fmt.Sprintf("bound%d", cpu)))
+		}, sched.OnCPU(cpu), sched.Named(name))
 		if err != nil {
 			t.Fatalf("Start on CPU %d: %v", cpu, err)
 		}
@@ -92,6 +102,15 @@ func testBound(t *ktest.T) {
 			t.Errorf("thread %s: statistics %+v: no switches or run time after %d yields and sleeps", th.Name(), r.stats, rounds)
 		}
 		t.Logf("%s: %d rounds on APIC ID %d; switches=%d run=%v", th.Name(), rounds, k.CPUs[cpu].APICID, r.stats.Switches, r.stats.RunTime)
+		if l := r.listed; !r.found || l.Name != th.Name() || l.State != sched.Running || l.Bound != cpu || l.CPU != cpu || l.Switches == 0 {
+			t.Errorf("thread %s bound to CPU %d: sched.List showed it to itself as %+v (found %v)", th.Name(), cpu, l, r.found)
+		}
+	}
+	// A thread's name goes with its function: the M is the runtime's again.
+	for _, ti := range sched.List() {
+		if strings.HasPrefix(ti.Name, "bound") {
+			t.Errorf("sched.List after Join: %+v", ti)
+		}
 	}
 	if _, err := sched.Start(func() {}, sched.OnCPU(n)); err == nil {
 		t.Errorf("Start(OnCPU(%d)) with %d CPUs: no error", n, n)
