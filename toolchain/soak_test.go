@@ -21,11 +21,13 @@ const SoakEnv = "AERO_SOAK"
 
 // GCStressEnv, when set to a count N, makes TestGCStress boot the gcstress
 // kernel (smoke/gcstress) N times at -smp 4 and N at -smp 2; each boot
-// runs the gc check GCStressRounds times with a GCStressTimeout timeout.
+// runs the gc check (or the check GCStressCheckEnv names, such as gcstw)
+// GCStressRounds times with a GCStressTimeout timeout.
 const (
-	GCStressEnv     = "AERO_GCSTRESS"
-	GCStressRounds  = 10
-	GCStressTimeout = checks.DefaultTimeout
+	GCStressEnv      = "AERO_GCSTRESS"
+	GCStressCheckEnv = "AERO_GCSTRESS_CHECK"
+	GCStressRounds   = 10
+	GCStressTimeout  = checks.DefaultTimeout
 )
 
 // TestGCStress counts the gc check's rounds that overran their timeout
@@ -50,6 +52,9 @@ func TestGCStress(t *testing.T) {
 			t.Run(fmt.Sprintf("smp%d/%03d", cpus, i+1), func(t *testing.T) {
 				opts := smokeOptions(elf, cpus)
 				opts.Append = fmt.Sprintf("gcstress.rounds=%d gcstress.timeout=%d", GCStressRounds, int(GCStressTimeout/time.Second))
+				if c := os.Getenv(GCStressCheckEnv); c != "" {
+					opts.Append += " gcstress.check=" + c
+				}
 				vm := qemutest.Boot(t, opts)
 				// A stop-the-world that never ends freezes the kernel:
 				// the host's timeout is what sees it.

@@ -54,6 +54,7 @@ func All() []Check {
 		{"timers", checkTimers},
 		{"sleep", checkSleep},
 		{"gc", checkGC},
+		{"gcstw", checkGCSTW},
 		{"rand", checkRand},
 		{"fs", checkFS},
 		{"smp", checkSMP},

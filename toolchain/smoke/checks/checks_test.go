@@ -20,7 +20,7 @@ func TestChecksOnHost(t *testing.T) {
 	}
 	for _, c := range All() {
 		t.Run(c.Name, func(t *testing.T) {
-			if testing.Short() && (c.Name == "sleep" || c.Name == "gc") {
+			if testing.Short() && (c.Name == "sleep" || c.Name == "gc" || c.Name == "gcstw") {
 				t.Skip("slow")
 			}
 			r := Run(c, env)

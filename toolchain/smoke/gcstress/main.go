@@ -3,7 +3,8 @@
 // Command gcstress runs the smoke kernel's gc check again and again, to
 // catch a collection that stalls (issue 8: once in about 20 boots the gc
 // check waited its whole timeout). The kernel command line sets the
-// rounds and the per-round timeout; a round that overruns its timeout is
+// rounds, the per-round timeout and the check (gcstress.check, default gc;
+// gcstw is the one that found the cause); a round that overruns its timeout is
 // a FAIL, and the kernel goes on with the next round.
 //
 // Output, one line each:
@@ -46,14 +47,15 @@ func run() {
 		os.Exit(1)
 	}
 	timeout := time.Duration(secs) * time.Second
+	name := cl.String("gcstress.check", "gc")
 	var gc checks.Check
 	for _, c := range checks.All() {
-		if c.Name == "gc" {
+		if c.Name == name {
 			gc = c
 		}
 	}
 	if gc.Run == nil {
-		fmt.Println("gcstress: no gc check in checks.All")
+		fmt.Printf("gcstress: no check %q in checks.All\n", name)
 		os.Exit(1)
 	}
 	env := &checks.Env{Printf: func(format string, args ...any) { fmt.Printf("gcstress: "+format+"\n", args...) }, Timeout: timeout}
