@@ -185,6 +185,7 @@ func testHTTPD(t *testing.T, base string) {
 	for r := range envInt(t, "AERO_HTTPD_ROUNDS", 1) {
 		took := requestBatch(t, &http.Client{Timeout: 30 * time.Second}, base, requests, concurrency)
 		if t.Failed() {
+			t.Logf("batch %d failed; /stats now: %s", r+1, statsNow(base))
 			if gdb := os.Getenv("AERO_HTTPD_GDB"); gdb != "" {
 				t.Logf("batch %d failed: the VM stays up 5 minutes for gdb on 127.0.0.1:%s", r+1, gdb)
 				time.Sleep(5 * time.Minute)
@@ -253,4 +254,19 @@ func requestBatch(t *testing.T, c *http.Client, base string, requests, concurren
 		t.Error(err)
 	}
 	return time.Since(start)
+}
+
+// statsNow is /stats on one line, or why it could not be had, for the
+// log of a failed batch (a stalled kernel may not answer).
+func statsNow(base string) string {
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(base + "/stats")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err.Error()
+	}
+	return strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", "; ")
 }
