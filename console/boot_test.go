@@ -3,7 +3,6 @@ package console_test
 import (
 	"bytes"
 	"math/rand"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -22,16 +21,6 @@ const (
 	bootTimeout = 3 * time.Minute
 	cmdTimeout  = time.Minute
 )
-
-func needQEMU(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: no boot tests")
-	}
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		t.Skip("no " + qemu.DefaultBinary)
-	}
-}
 
 // session drives the shell of a booted kernel from subtests: it uses the
 // error-returning methods of qemu.VM and fails the subtest that called.
@@ -110,7 +99,7 @@ func match(t *testing.T, lines []string, pattern string) []string {
 // every kind, the kernel log, virtual console switching and a new shell,
 // and, last, a panic that kills the kernel shown with the shell in front.
 func TestShell(t *testing.T) {
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/console-test")
 	// An e1000 for pci to find (the kernel links no NIC driver).
 	opts := qemu.Options{CPUs: 4, Nodes: 2, Memory: "2G", Kernel: elf, Net: qemu.NetE1000}

@@ -65,7 +65,7 @@ func (x *tmux) waitFor(pattern string, timeout time.Duration) string {
 // shell's prompt, a command's output, line editing (home, end, left,
 // backspace), history, Ctrl-C, and Ctrl-A x quitting QEMU.
 func TestMakeRunInTerminal(t *testing.T) {
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	aeroGo := os.Getenv(qemutest.AeroGoEnv)
 	if aeroGo == "" {
 		t.Skipf("$%s is not set: no kernel toolchain", qemutest.AeroGoEnv)

@@ -2,7 +2,6 @@ package numa_test
 
 import (
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -67,12 +66,7 @@ func distances(m [][]int) []qemu.Distance {
 // machine: one boot per machine runs all of numaKTests, with each node's
 // expected order on the command line for numa/order.
 func TestBoot(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no boot tests")
-	}
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		t.Skip("no " + qemu.DefaultBinary)
-	}
+	qemutest.NeedQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/ktest")
 	for _, c := range bootCases {
 		t.Run(c.name, func(t *testing.T) {

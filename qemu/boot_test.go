@@ -24,22 +24,11 @@ import (
 // TCG on a loaded 2-core host is slow (a boot takes 1-5 s when idle).
 const bootTimeout = 3 * time.Minute
 
-// needQEMU skips boot tests under -short or without QEMU.
-func needQEMU(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: no boot tests")
-	}
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		t.Skip("no " + qemu.DefaultBinary)
-	}
-}
-
 // ktestKernel returns the configs/ktest kernel, ELF or ISO, built once per
 // test binary by qemutest (with AERO_KTEST_ELF set, that ELF and no ISO).
 func ktestKernel(t *testing.T, iso bool) string {
 	t.Helper()
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	if elf := os.Getenv("AERO_KTEST_ELF"); elf != "" {
 		if iso {
 			t.Skip("AERO_KTEST_ELF is set: no ISO")
@@ -198,7 +187,7 @@ func TestBootPanic(t *testing.T) {
 // machine's two NUMA nodes are one node to it: every CPU and all memory on
 // node 0, whatever the SRAT says.
 func TestBootHRTEntry(t *testing.T) {
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/hello")
 	vm := qemutest.Boot(t, qemu.Options{CPUs: 4, Memory: "2G", Nodes: 2, Kernel: elf}).FailOnPanic()
 	s := vm.ExpectSummary(bootTimeout)

@@ -21,7 +21,7 @@ func mmOptions(elf, cmdline string) qemu.Options {
 // (placement on node 1, node 1 exhausted page by page, fallback and the
 // strict failure, statistics restored, wrong frees) must pass.
 func TestMM(t *testing.T) {
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/mm")
 	vm := qemutest.Boot(t, mmOptions(elf, "test=all")).FailOnPanic()
 	s := vm.CheckSummary(bootTimeout, 1)
@@ -60,7 +60,7 @@ func TestMMBench(t *testing.T) {
 	if os.Getenv(MMBenchEnv) == "" {
 		t.Skip(MMBenchEnv + " unset: a benchmark, not a test")
 	}
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	elf := qemutest.BuildConfig(t, "configs/mm")
 	vm := qemutest.Boot(t, mmOptions(elf, "test=mm/bench")).FailOnPanic()
 	run := qemutest.RunKTests(t, vm, 10*time.Minute)

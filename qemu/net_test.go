@@ -44,7 +44,7 @@ func TestNet(t *testing.T) {
 	elf := qemutest.BuildConfig(t, "configs/nettest")
 	for _, c := range netCases {
 		t.Run(c.machine+"/"+c.nic, func(t *testing.T) {
-			needQEMU(t)
+			qemutest.NeedQEMU(t)
 			udp, tcp := echoServers(t)
 			vm := qemutest.Boot(t, qemu.Options{Machine: c.machine, CPUs: 2, Memory: "1G", Kernel: elf, Net: c.nic, DebugExit: true,
 				Append: fmt.Sprintf("test=all nettest.udp=%d nettest.tcp=%d", udp, tcp)}).FailOnPanic()
@@ -125,7 +125,7 @@ func TestHTTPD(t *testing.T) {
 	elf := qemutest.BuildConfig(t, "configs/httpd")
 	for _, c := range httpdCases {
 		t.Run(c.machine+"/"+c.nic, func(t *testing.T) {
-			needQEMU(t)
+			qemutest.NeedQEMU(t)
 			port := freePort(t)
 			o := qemu.Options{Machine: c.machine, CPUs: envInt(t, "AERO_HTTPD_CPUS", 2), Memory: "1G", Kernel: elf, Net: c.nic,
 				HostForward: []string{fmt.Sprintf("tcp:127.0.0.1:%d-:80", port)}}

@@ -27,7 +27,7 @@ func TestSchedSeam(t *testing.T) {
 // reports must show every AP entered and started once and threads sleeping
 // and being woken through the hooks.
 func testBootSchedSeam(t *testing.T, elf string) {
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	const cpus = 4
 	start := time.Now()
 	vm := qemutest.Boot(t, qemu.Options{CPUs: cpus, Memory: "1G", Kernel: elf}).FailOnPanic()

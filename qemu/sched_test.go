@@ -62,7 +62,7 @@ var schedNosplitRoots = []string{
 }
 
 func testBootSched(t *testing.T, elf, policy, order string) {
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	vm := qemutest.Boot(t, qemu.Options{CPUs: 4, Memory: "1G", Kernel: elf}).FailOnPanic()
 	s := vm.CheckSummary(bootTimeout, 1)
 	if s.Boot.Sched != policy {
@@ -126,9 +126,7 @@ func TestSchedOutside(t *testing.T) {
 // between two threads on one CPU, a wake-up from one CPU to another, in
 // ns. One boot per run; not part of make test (go test -bench).
 func BenchmarkSched(b *testing.B) {
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		b.Skip("no " + qemu.DefaultBinary)
-	}
+	qemutest.NeedQEMU(b)
 	elf := qemutest.BuildConfig(b, "configs/sched")
 	for b.Loop() {
 		vm := qemutest.Boot(b, qemu.Options{CPUs: 4, Memory: "1G", Kernel: elf, Append: "test=sched/bench schedbench"})
@@ -157,7 +155,7 @@ func TestSchedSmoke(t *testing.T) {
 	if os.Getenv("AERO_SCHED_SMOKE") != "1" {
 		t.Skip("AERO_SCHED_SMOKE=1 runs it (a long boot)")
 	}
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	goBin := os.Getenv(qemutest.AeroGoEnv)
 	if goBin == "" {
 		t.Skipf("%s is not set", qemutest.AeroGoEnv)

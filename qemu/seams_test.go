@@ -15,7 +15,7 @@ import (
 // seamKernel returns the configs/seamtest kernel, for booting.
 func seamKernel(t *testing.T) string {
 	t.Helper()
-	needQEMU(t)
+	qemutest.NeedQEMU(t)
 	return qemutest.BuildConfig(t, "configs/seamtest")
 }
 

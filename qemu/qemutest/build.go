@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aerokernel/aero/image/builder"
+	"github.com/aerokernel/aero/qemu"
 )
 
 // Kernels from configs: BuildConfig builds a kernel config of the tree with
@@ -187,5 +189,17 @@ func sweepBuilds() {
 		if err := syscall.Kill(n, 0); errors.Is(err, syscall.ESRCH) {
 			os.RemoveAll(d)
 		}
+	}
+}
+
+// NeedQEMU skips a boot test under -short or when QEMU is not installed:
+// the one check every package's boot tests start with.
+func NeedQEMU(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no boot tests")
+	}
+	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
+		t.Skip("no " + qemu.DefaultBinary)
 	}
 }
