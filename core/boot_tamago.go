@@ -292,6 +292,9 @@ func defaultEntry() {
 // The waiting CPUs halt between checks (platform.HaltBriefly) rather than
 // spin: under TCG spinning CPUs took the host's time from the CPUs still
 // starting their threads, and at -smp 64 not all had started after 20 s.
+// The wait makes no call that checks for preemption (HaltBriefly and
+// TSCNanotime are nosplit): sysmon preempts a goroutine at such a call
+// once it ran 10 ms, which would move it before f even starts.
 func OnEveryCPU(f func(i int)) ([]uint64, error) {
 	var ids []uint64
 	var err error
@@ -320,7 +323,7 @@ func onEveryCPURound(f func(i int)) ([]uint64, int, error) {
 	ids := make([]uint64, n)
 	var wg sync.WaitGroup
 	gcPercent := debug.SetGCPercent(-1)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := platform.TSCNanotime() + int64(10*time.Second)
 	for i := range n {
 		wg.Add(1)
 		go func() {
@@ -330,7 +333,7 @@ func onEveryCPURound(f func(i int)) ([]uint64, int, error) {
 				atomic.StoreUint32(&all, 1)
 				platform.WakeOtherCPUs()
 			}
-			for atomic.LoadUint32(&all) == 0 && time.Now().Before(deadline) {
+			for atomic.LoadUint32(&all) == 0 && platform.TSCNanotime() < deadline {
 				platform.HaltBriefly(&all)
 			}
 			if gathered.Add(1) == int32(n) {

@@ -166,11 +166,18 @@
 //
 //   - ThreadHooks, which Boot installs in the runtime before the runtime
 //     gets the CPUs (so before a second M exists): every thread start,
-//     sleep, wake-up, yield and idle wait then goes through them. nil keeps
-//     the runtime's default, one M per CPU. Hooks that run at most one M per
-//     CPU set OnePerCPU, and the runtime keeps to that as without hooks;
-//     otherwise it will ask for more Ms than CPUs (LockOSThread, its
-//     template thread), and Start must take them.
+//     sleep (with or without a deadline), wake-up, yield, idle wait and
+//     exit then goes through them, and installing them starts sysmon,
+//     which preempts a goroutine that runs for more than 10 ms at its next
+//     function call. nil keeps the runtime's bare default, one M per CPU,
+//     without sysmon and with timed sleeps that poll. Hooks that run at
+//     most one M per CPU set OnePerCPU: the runtime keeps to that as
+//     without hooks, and runs sysmon's rounds on the time of Ms that wait
+//     idle for work (so only while some CPU is idle). Otherwise it will
+//     ask for more Ms than CPUs (sysmon's own, LockOSThread, its template
+//     thread), Start must take them, and Exit ends the thread of a
+//     goroutine that exits locked to it. KeepP marks real-time threads
+//     whose P the runtime must leave them.
 //   - an APEntry, the code each application processor runs once it is up.
 //     nil keeps the platform's: the AP waits in the boot trampoline for the
 //     runtime's next thread.
@@ -182,7 +189,7 @@
 // also called in interrupt context (an interrupt's os/signal.Relay wakes
 // the thread blocked in the poller), on the interrupted goroutine's stack,
 // with the few hundred bytes the runtime keeps free below every stack. So
-// Sleep, Wake, Yield, Idle and everything they call must be:
+// Sleep, Wake, Yield, Idle, Exit, KeepP and everything they call must be:
 //
 //   - nosplit (//go:nosplit), directly and in every callee: the
 //     interrupted goroutine may be marked for preemption, and a stack check
@@ -217,9 +224,11 @@
 // CPU), and platform.RunThread loads the thread's stack pointer and g
 // register and jumps to it, leaving the entry's stack behind.
 //
-// A scheduler that passes through to today's behaviour calls the platform's
-// one-M-per-CPU primitives from its hooks: platform.StartM (the next CPU
-// without a thread), platform.SleepM (spin, then halt until woken when
-// there is no deadline) and platform.WakeM (the wake-up IPI to a halted
-// CPU); core/seamtest/countsched does exactly that, and counts.
+// A scheduler that passes through to the default's behaviour calls the
+// platform's one-M-per-CPU primitives from its hooks: platform.StartM (the
+// next CPU without a thread), platform.SleepM (spin, then halt until woken
+// or, with a deadline, until the CPU's local APIC timer fires then),
+// platform.WakeM (the wake-up IPI to a halted CPU) and platform.IdleM;
+// the default Scheduler installs exactly these, and
+// core/seamtest/countsched passes through to them, and counts.
 package core

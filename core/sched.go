@@ -20,7 +20,10 @@ type ThreadHooks struct {
 	// Sleep blocks the calling thread mp until Wake(mp), or until
 	// Nanotime reaches deadline (deadline < 0: none). It may return early;
 	// it must return at once when *sema is non-zero, so that a Wake that
-	// came first is not lost. Required.
+	// came first is not lost. Every wait of a thread comes here (runtime
+	// locks and notes, the wait for the next timer, sysmon's sleep between
+	// rounds), so with a deadline it should give the CPU away or halt it
+	// until then, not poll. Required.
 	Sleep func(mp unsafe.Pointer, sema *uint32, deadline int64)
 
 	// Wake makes thread mp, sleeping or about to sleep in Sleep, run. It is
@@ -36,10 +39,30 @@ type ThreadHooks struct {
 	// (nil: the runtime's default).
 	Idle func(until int64) bool
 
+	// Exit ends the calling thread mp for good: the runtime calls it when
+	// a goroutine locked to its thread (runtime.LockOSThread) exits
+	// without unlocking. It must leave mp's stack (the runtime frees it),
+	// then store 0 atomically to *wait to say nothing uses that stack,
+	// and run another thread; it never returns. Without it such an exit
+	// ends the kernel; OnePerCPU hooks never see one (LockOSThread does
+	// not wire a thread then).
+	Exit func(mp unsafe.Pointer, wait *uint32)
+
+	// KeepP reports whether thread mp runs a real-time thread whose P
+	// (its right to run goroutines) the runtime must not hand to others:
+	// sysmon then neither preempts its goroutine after 10 ms nor takes
+	// the P while it blocks in a system call, and the collector does not
+	// preempt it to start a mark worker. Stop-the-world pauses still stop
+	// it. Called often by sysmon and the collector, without a P (nil: no
+	// such threads).
+	KeepP func(mp unsafe.Pointer) bool
+
 	// OnePerCPU declares that Start runs at most one thread per CPU, as
 	// the default does: the runtime then asks for no more Ms than CPUs
-	// (runtime patch 0011). Without it the runtime may ask for more at any
-	// time (LockOSThread, its template thread), and Start must take them.
+	// (runtime patch 0011), and runs sysmon's rounds on the idle time of
+	// Ms waiting for work instead of on an M of its own. Without it the
+	// runtime may ask for more at any time (sysmon, LockOSThread, its
+	// template thread), and Start must take them.
 	OnePerCPU bool
 }
 

@@ -53,6 +53,8 @@ func installThreadHooks(h *ThreadHooks) (err error) {
 		Wake:      h.Wake,
 		Yield:     h.Yield,
 		Idle:      h.Idle,
+		Exit:      h.Exit,
+		KeepP:     h.KeepP,
 		OnePerCPU: h.OnePerCPU,
 	})
 	return nil

@@ -66,8 +66,11 @@
 //     the CPU offers. HaltBriefly and WakeOtherCPUs let a goroutine hold
 //     its CPU halted instead of spinning (OnEveryCPU).
 //   - the one-M-per-CPU thread primitives a scheduler can pass through to
-//     or build on: StartM, SleepM, WakeM (the default behaviour, as the
-//     runtime has it without hooks) and, for an AP entry, WaitThread,
+//     or build on: StartM, SleepM, WakeM and IdleM (the default
+//     Scheduler's hooks: a sleeping M halts its CPU until a wake-up IPI
+//     or, with a deadline, until the CPU's local APIC timer fires then,
+//     in TSC-deadline mode where the CPU has it, else one-shot at a rate
+//     measured against the TSC) and, for an AP entry, WaitThread,
 //     HandThread and RunThread.
 //   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
 //     through the I/O APICs the MADT lists, serviced in Go by one

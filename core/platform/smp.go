@@ -95,6 +95,7 @@ func mem64(addr uintptr) *uint64 { return (*uint64)(unsafe.Pointer(addr)) }
 // write pointers, and never returns (see WaitThread and RunThread).
 func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	probeAPIC()
+	initWakeTimer()
 	bsp := apicID()
 	bootAPIC.Store(bsp)
 	cpuIDs.reset()
@@ -242,31 +243,49 @@ func postTask(apic uint32, sp, gp, pc uintptr) {
 
 // SleepM is the one-M-per-CPU sleep, what a scheduler's ThreadHooks.Sleep
 // may pass through to: the calling thread mp spins briefly until *sema is
-// non-zero; then, if there is no deadline and other CPUs can wake this one
-// (SMP is up), it halts the CPU until an interrupt (WakeM sends one). With
-// a deadline it returns after the spin and the runtime polls again, as the
-// runtime's own default does. A wake-up is never lost: the halt rechecks
-// *sema with interrupts off after marking the CPU halted, and WakeM reads
-// the mark after the waker raised *sema.
+// non-zero, then halts its CPU until an interrupt: WakeM's IPI, or, with a
+// deadline, the CPU's local APIC timer, armed for it (waketimer.go). It
+// returns without halting (the runtime polls again) before StartCPUs, and
+// for a deadline when no timer can be used. A wake-up is never lost: the
+// halt rechecks *sema with interrupts off after marking the CPU halted,
+// and WakeM reads the mark after the waker raised *sema. With a deadline
+// it takes the CPU's local APIC timer, as HaltBriefly does.
 //
 //go:nosplit
 func SleepM(mp unsafe.Pointer, sema *uint32, deadline int64) {
 	for i := 0; i < 64 && atomic.LoadUint32(sema) == 0; i++ {
 		pauses(16)
 	}
-	if deadline >= 0 || goos.Wake == nil || atomic.LoadUint32(sema) != 0 {
+	if atomic.LoadUint32(sema) != 0 {
 		return
 	}
 	c := CPUIndex()
-	if c < 0 {
+	if c < 0 || c >= len(cpus) {
 		return
 	}
 	s := &cpus[c]
 	s.thread.Store(uintptr(mp))
+	timed := deadline >= 0
+	if timed && !armWakeTimer(deadline) {
+		return
+	}
 	s.halted.Store(1)
 	haltUnless(sema)
 	s.halted.Store(0)
+	if timed {
+		disarmWakeTimer()
+	}
 }
+
+// IdleM is the one-M-per-CPU idle hook, what a scheduler's
+// ThreadHooks.Idle may pass through to: it does not wait, so that a
+// thread with nothing to run gives up its P and waits in SleepM (the
+// runtime's netpoll wait, halted until the next timer) instead of the
+// runtime's default, which with one P halts only when no timer is due and
+// otherwise polls.
+//
+//go:nosplit
+func IdleM(until int64) bool { return false }
 
 // WakeM is the one-M-per-CPU wake-up, what a scheduler's ThreadHooks.Wake
 // may pass through to: if thread mp halted its CPU in SleepM, the CPU gets

@@ -55,6 +55,7 @@ func All() []Check {
 		{"sleep", checkSleep},
 		{"gc", checkGC},
 		{"gcstw", checkGCSTW},
+		{"preempt", checkPreempt},
 		{"rand", checkRand},
 		{"fs", checkFS},
 		{"smp", checkSMP},
