@@ -373,6 +373,9 @@ func (vm *VM) ExitStatus() int {
 	}
 }
 
+// Pid is the QEMU process's ID on the host (for its CPU time, say).
+func (vm *VM) Pid() int { return vm.cmd.Process.Pid }
+
 // Kill ends QEMU and waits until it is gone. It is safe to call more than once.
 func (vm *VM) Kill() {
 	vm.cancel()

@@ -26,3 +26,16 @@ func Options(kernel, initramfs string, cpus int) qemu.Options {
 	return linuxguest.Options(qemu.Options{Machine: qemu.MachineQ35, CPUs: cpus, Sockets: 1, Memory: "2G"},
 		kernel, initramfs, "quiet")
 }
+
+// IdleArg, on the guest's kernel command line, makes /init idle instead
+// of running the workload: the baseline for an idle kernel's cost to the
+// host (init/main.go tests for it by value). Linux passes words it does
+// not know to init; "idle" itself is a kernel parameter.
+const IdleArg = "aeroidle"
+
+// IdleOptions is Options for the idle baseline.
+func IdleOptions(kernel, initramfs string, cpus int) qemu.Options {
+	o := Options(kernel, initramfs, cpus)
+	o.Append += " " + IdleArg
+	return o
+}
