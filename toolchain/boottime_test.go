@@ -24,19 +24,7 @@ import (
 //	go test -run '^$' -bench BootTime -benchtime 1x -timeout 30m
 func BenchmarkBootTime(b *testing.B) {
 	requireQEMU(b)
-	aeroELF := qemutest.BuildConfig(b, "configs/defconfig")
-	kernel, err := qlinux.Kernel(true, b.Logf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hostGo, err := exec.LookPath("go")
-	if err != nil {
-		b.Fatal(err)
-	}
-	initrd, err := linuxguest.BuildInitramfs(hostGo, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
+	aeroELF, kernel, initrd := defconfigAndLinux(b)
 
 	const runs = 5
 	var toSummary, toEntry, toInit []time.Duration
@@ -83,4 +71,26 @@ func bootLinuxTime(b *testing.B, kernel, initrd string) time.Duration {
 		b.Fatalf("linux guest has the wrong CPU count: %s", l.Text)
 	}
 	return l.Time.Sub(vm.Start)
+}
+
+// defconfigAndLinux builds what the Aero-beside-Linux benchmarks boot:
+// Aero's default kernel (configs/defconfig, by qemutest.BuildConfig:
+// skipped without AERO_GO), and the Linux baseline's kernel (fetched if
+// need be) and initramfs.
+func defconfigAndLinux(b *testing.B) (aeroELF, kernel, initrd string) {
+	b.Helper()
+	aeroELF = qemutest.BuildConfig(b, "configs/defconfig")
+	kernel, err := qlinux.Kernel(true, b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hostGo, err := exec.LookPath("go")
+	if err != nil {
+		b.Fatal(err)
+	}
+	initrd, err = linuxguest.BuildInitramfs(hostGo, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return aeroELF, kernel, initrd
 }

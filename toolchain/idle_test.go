@@ -5,14 +5,12 @@ package toolchain_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aerokernel/aero/qemu"
-	qlinux "github.com/aerokernel/aero/qemu/linuxguest"
 	"github.com/aerokernel/aero/qemu/qemutest"
 	"github.com/aerokernel/aero/toolchain/linuxguest"
 )
@@ -36,19 +34,7 @@ const (
 //	AERO_GO=$(toolchain/build.sh) go test -run '^$' -bench IdleCPU -benchtime 1x -timeout 10m
 func BenchmarkIdleCPU(b *testing.B) {
 	requireQEMU(b)
-	aeroELF := qemutest.BuildConfig(b, "configs/defconfig")
-	kernel, err := qlinux.Kernel(true, b.Logf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	hostGo, err := exec.LookPath("go")
-	if err != nil {
-		b.Fatal(err)
-	}
-	initrd, err := linuxguest.BuildInitramfs(hostGo, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
+	aeroELF, kernel, initrd := defconfigAndLinux(b)
 	for range b.N {
 		aero := idleCPU(b, qemu.Options{Machine: qemu.MachineQ35, CPUs: idleCPUs, Sockets: 1, Memory: "2G", Kernel: aeroELF},
 			`^aero: default entry: .* idling`)
