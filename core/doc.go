@@ -173,8 +173,9 @@
 //     without sysmon and with timed sleeps that poll. Hooks that run at
 //     most one M per CPU set OnePerCPU: the runtime keeps to that as
 //     without hooks, and runs sysmon's rounds on the time of Ms that wait
-//     idle for work (so only while some CPU is idle). Otherwise it will
-//     ask for more Ms than CPUs (sysmon's own, LockOSThread, its template
+//     idle for a P (so only while such an M exists: the one blocked in
+//     the poller does not count, and at -smp 2 there is often no other).
+//     Otherwise it will ask for more Ms than CPUs (sysmon's own, LockOSThread, its template
 //     thread), Start must take them, and Exit ends the thread of a
 //     goroutine that exits locked to it. KeepP marks real-time threads
 //     whose P the runtime must leave them.

@@ -60,7 +60,8 @@ type ThreadHooks struct {
 	// OnePerCPU declares that Start runs at most one thread per CPU, as
 	// the default does: the runtime then asks for no more Ms than CPUs
 	// (runtime patch 0011), and runs sysmon's rounds on the idle time of
-	// Ms waiting for work instead of on an M of its own. Without it the
+	// Ms waiting for a P (not the one blocked in the poller) instead of
+	// on an M of its own. Without it the
 	// runtime may ask for more at any time (sysmon, LockOSThread, its
 	// template thread), and Start must take them.
 	OnePerCPU bool

@@ -19,11 +19,13 @@ const preemptLimit = 20 * time.Second
 // its P, and the collection's mark workers and the second goroutine wait
 // behind it.
 //
-// On a kernel whose threads are one per CPU, sysmon runs on the time of a
-// CPU that has no P, so the check needs a second CPU.
+// On a kernel whose threads are one per CPU, sysmon's rounds run on the
+// time of an M that waits idle for a P, and the M waiting in the poller
+// (for the next timer or an interrupt) is not one: the check needs a CPU
+// for the goroutines' P, one for the poller and one for sysmon.
 func checkPreempt(env *Env) (string, error) {
-	if env.CPUs < 2 {
-		return "", fmt.Errorf("%w: sysmon runs on an idle CPU's time with one thread per CPU; 1 CPU", ErrSkip)
+	if env.CPUs < 3 {
+		return "", fmt.Errorf("%w: %d CPUs; with one thread per CPU sysmon needs an idle M beside the poller's (3 CPUs)", ErrSkip, env.CPUs)
 	}
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
