@@ -28,7 +28,8 @@
 //
 // A policy that is also a Preempter (sched/rr is) gets timer preemption:
 // each CPU's local APIC timer (TSC-deadline mode where CPUID offers it,
-// else one-shot; platform.ArmLocalTimer) is armed for the policy's Slice
+// else one-shot at a rate measured against the TSC;
+// platform.ArmLocalTimer) is armed for the policy's Slice
 // whenever a thread is switched in, and raises vector 0xf0 through an IDT
 // gate of Aero's own on IST 1 of a TSS of the CPU's own (its interrupt
 // stack comes from the kernel's Memory on the CPU's node). The gate saves
@@ -42,14 +43,15 @@
 // platform.HaltBriefly take the same timer while they halt; it is armed
 // again at the next switch.
 //
-// Not yet: a goroutine that exits while locked to its thread still ends
-// the kernel (the runtime's exitThread). With a thread Exit hook (toolchain
-// work) the ending thread will switch to its CPU's idle context, which
-// frees the TID and then tells the runtime the thread's stack is unused;
-// policies need no method for it, since an ending thread is running, never
-// queued, but must expect a TID to come back as a new thread (Started).
-// No reschedule IPI preempts a busy CPU when a thread it should run first
-// is woken: that thread runs at the CPU's next switch or tick.
+// A goroutine that exits while locked to its thread ends the thread (the
+// runtime's Exit hook): the thread switches to its CPU's idle context,
+// which frees the TID and then tells the runtime the thread's stack is
+// unused (Exits counts them). Policies need no method for it, since an
+// ending thread is running, never queued, but must expect a TID to come
+// back as a new thread (Started).
+//
+// Not yet: no reschedule IPI preempts a busy CPU when a thread it should
+// run first is woken: that thread runs at the CPU's next switch or tick.
 //
 // All scheduler state is guarded by one spin lock, taken with interrupts
 // off (Wake runs in interrupt context), and held across a switch: the

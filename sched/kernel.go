@@ -77,6 +77,7 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	for i := range cpus {
 		cpus[i].cur = None
 		cpus[i].armed = -1
+		cpus[i].exited = None
 	}
 	for t := range threads {
 		resetAttrs(TID(t))
@@ -101,13 +102,13 @@ func (k *kernel) Threads(maxCPUs int) (*core.ThreadHooks, core.APEntry, error) {
 	online[0] = 1
 	kernelRunning = true
 	installReschedGate()
-	timerTSCDeadline = platform.Features().TSCDeadline
 	cur, pol = k, k.policy
 	return &core.ThreadHooks{
 		Start: start,
 		Sleep: sleep,
 		Wake:  wake,
 		Yield: yield,
+		Exit:  exit,
 	}, entry, nil
 }
 
@@ -159,6 +160,11 @@ type cpuState struct {
 	tls  [2]uint64
 	// armed is the deadline the idle loop's halt ends at, -1 for none.
 	armed int64
+	// exited is the thread that left this CPU for good (exit), None if
+	// none, and exitWait the runtime's word to clear once its stack is
+	// no longer used: the idle context finishes the exit (reap).
+	exited   TID
+	exitWait uintptr
 	// Preemption (preempt.go): the CPU's own GDT with its TSS, and
 	// whether it loaded them.
 	gdt      [5]uint64
@@ -178,10 +184,6 @@ var bootIdleStack []byte
 // wakeVector is the vector that ends a halt and does nothing else
 // (tamago's IRQ_WAKEUP, whose handler only writes the EOI).
 const wakeVector = amd64.IRQ_WAKEUP
-
-// timerTSCDeadline says whether the local APIC timers run in TSC-deadline
-// mode (see platform.ArmLocalTimer); set in Threads.
-var timerTSCDeadline bool
 
 // schedLock guards the thread table, every CPU's state and the policy's
 // queues. It is taken with interrupts off (Wake runs in interrupt
@@ -490,6 +492,61 @@ func yield() {
 	unlock(fl)
 }
 
+// exit is the Exit hook: thread mp ends for good (a goroutine exited while
+// locked to it). It runs on the thread's g0 stack, which the runtime frees
+// once *wait is 0, so the CPU switches to its idle context first, and the
+// idle context frees the thread's slot and clears *wait (reap) before it
+// runs anything else. Never returns.
+//
+//go:nosplit
+func exit(mp unsafe.Pointer, wait *uint32) {
+	lock() // held across the switch: the idle context releases it
+	c := here()
+	cp := &cpus[c]
+	t := cp.cur
+	if t == None || threads[t].mp != uintptr(mp) {
+		die("Exit by a thread that is not its CPU's current one")
+	}
+	th := &threads[t]
+	th.runNS += nanotime() - th.since
+	cp.exited = t
+	cp.exitWait = uintptr(unsafe.Pointer(wait))
+	cp.cur = None
+	var left context // this stack is not resumed
+	switchTo(&left, &cp.idle)
+	die("an exited thread ran again")
+}
+
+// reap finishes on CPU c's idle context the exit of the thread that left
+// the CPU (exit): its slot is free for the next Start, and the runtime
+// learns that its stack is unused. The lock is held.
+//
+//go:nosplit
+func reap(cp *cpuState) {
+	t := cp.exited
+	if t == None {
+		return
+	}
+	threads[t].state = free
+	threads[t].mp = 0
+	exits++
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(cp.exitWait)), 0)
+	cp.exited = None
+	cp.exitWait = 0
+}
+
+// exits counts the threads that ended through exit (under the lock).
+var exits uint64
+
+// Exits reports how many threads have ended for good: Ms whose goroutine
+// exited while locked to them.
+func Exits() uint64 {
+	fl := lock()
+	n := exits
+	unlock(fl)
+	return n
+}
+
 // entry is the AP entry: the AP's idle loop, on its entry stack.
 //
 //go:nosplit
@@ -503,6 +560,7 @@ func entry(cpu int) {
 //
 //go:nosplit
 func idleMain() {
+	reap(&cpus[here()])
 	atomic.StoreUint32(&schedLock, 0)
 	idleLoop(here())
 }
@@ -523,6 +581,7 @@ func idleLoop(c int) {
 		expire(now)
 		if n := pol.Next(c); n != None {
 			switchTo(&cp.idle, run(c, n, now))
+			reap(cp)
 			unlock(fl)
 			continue
 		}
@@ -544,7 +603,7 @@ func idleLoop(c int) {
 		// interrupt only once halted).
 		platform.DisableInterrupts()
 		if next >= 0 {
-			platform.ArmLocalTimer(wakeVector, next-now, timerTSCDeadline)
+			platform.ArmLocalTimer(wakeVector, next-now)
 		}
 		platform.HaltUnless(&cp.kick)
 		atomic.StoreUint32(&idling[c], 0)

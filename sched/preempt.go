@@ -35,9 +35,8 @@ type iframe struct {
 
 // preemption is the per-kernel preemption state, set in Init.
 var preemption struct {
-	on          bool // the policy preempts and every CPU's TSS is ready
-	policy      Preempter
-	tscDeadline bool
+	on     bool // the policy preempts and every CPU's TSS is ready
+	policy Preempter
 }
 
 // Preempter is a Policy that takes the CPU from a thread that runs too
@@ -54,16 +53,14 @@ type Preempter interface {
 	Preempt(t TID, cpu int, ran int64) bool
 }
 
-// PreemptTimer names the timer mode preemption uses: "tsc-deadline" or
-// "one-shot" (see platform.ArmLocalTimer), "" without preemption.
+// PreemptTimer names the timer mode preemption uses (platform.
+// LocalTimerMode: "tsc-deadline", "one-shot" or "one-shot-assumed"), ""
+// without preemption.
 func PreemptTimer() string {
-	switch {
-	case !preemption.on:
+	if !preemption.on {
 		return ""
-	case preemption.tscDeadline:
-		return "tsc-deadline"
 	}
-	return "one-shot"
+	return platform.LocalTimerMode()
 }
 
 // Preempts reports whether the kernel's scheduler preempts threads: its
@@ -113,7 +110,6 @@ func setupPreemption(k *core.Kernel, p Preempter) error {
 	gate[1] = h >> 32
 	gate[0] = h&0xffff | 0x08<<16 | 1<<32 | 0x8e<<40 | (h>>16&0xffff)<<48
 	preemption.policy = p
-	preemption.tscDeadline = timerTSCDeadline
 	preemption.on = true
 	return nil
 }
@@ -147,7 +143,7 @@ func armTimer(c int, t TID) {
 		loadTSS(&cp.gdtr, tssSelector)
 		cp.trLoaded = 1
 	}
-	platform.ArmLocalTimer(preemptVector, preemption.policy.Slice(c), preemption.tscDeadline)
+	platform.ArmLocalTimer(preemptVector, preemption.policy.Slice(c))
 }
 
 // onTick is the timer interrupt, called by preemptEntry on CPU c's

@@ -70,8 +70,10 @@
 //     Scheduler's hooks: a sleeping M halts its CPU until a wake-up IPI
 //     or, with a deadline, until the CPU's local APIC timer fires then,
 //     in TSC-deadline mode where the CPU has it, else one-shot at a rate
-//     measured against the TSC) and, for an AP entry, WaitThread,
-//     HandThread and RunThread.
+//     measured against the TSC, armed with interrupts off so that a
+//     timer that fires before the HLT still ends it) and, for an AP
+//     entry, WaitThread, HandThread and RunThread. ArmLocalTimer and
+//     StopLocalTimer are that one timer for a scheduler's preemption.
 //   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
 //     through the I/O APICs the MADT lists, serviced in Go by one
 //     dispatcher goroutine; IRQLine and ISAIRQ give a line as a hw.IRQ.

@@ -95,7 +95,7 @@ func mem64(addr uintptr) *uint64 { return (*uint64)(unsafe.Pointer(addr)) }
 // write pointers, and never returns (see WaitThread and RunThread).
 func StartCPUs(apicIDs []uint32, entry func(cpu int)) ([]uint32, error) {
 	probeAPIC()
-	initWakeTimer()
+	initLocalTimer()
 	bsp := apicID()
 	bootAPIC.Store(bsp)
 	cpuIDs.reset()
@@ -244,12 +244,13 @@ func postTask(apic uint32, sp, gp, pc uintptr) {
 // SleepM is the one-M-per-CPU sleep, what a scheduler's ThreadHooks.Sleep
 // may pass through to: the calling thread mp spins briefly until *sema is
 // non-zero, then halts its CPU until an interrupt: WakeM's IPI, or, with a
-// deadline, the CPU's local APIC timer, armed for it (waketimer.go). It
-// returns without halting (the runtime polls again) before StartCPUs, and
-// for a deadline when no timer can be used. A wake-up is never lost: the
-// halt rechecks *sema with interrupts off after marking the CPU halted,
-// and WakeM reads the mark after the waker raised *sema. With a deadline
-// it takes the CPU's local APIC timer, as HaltBriefly does.
+// deadline, the CPU's local APIC timer, armed for it (haltFor). It returns
+// without halting (the runtime polls again) before StartCPUs, and for a
+// deadline when the timer's rate is not known (LocalTimerMode). A wake-up
+// is never lost: the halt rechecks *sema with interrupts off after marking
+// the CPU halted, and WakeM reads the mark after the waker raised *sema;
+// nor is the deadline: the timer is armed with interrupts off, so one that
+// fires before the HLT ends it.
 //
 //go:nosplit
 func SleepM(mp unsafe.Pointer, sema *uint32, deadline int64) {
@@ -265,16 +266,19 @@ func SleepM(mp unsafe.Pointer, sema *uint32, deadline int64) {
 	}
 	s := &cpus[c]
 	s.thread.Store(uintptr(mp))
-	timed := deadline >= 0
-	if timed && !armWakeTimer(deadline) {
+	if deadline < 0 {
+		s.halted.Store(1)
+		haltUnless(sema)
+		s.halted.Store(0)
+		return
+	}
+	d := deadline - nanotime()
+	if d <= 0 || !localTimer.exact {
 		return
 	}
 	s.halted.Store(1)
-	haltUnless(sema)
+	haltFor(sema, d)
 	s.halted.Store(0)
-	if timed {
-		disarmWakeTimer()
-	}
 }
 
 // IdleM is the one-M-per-CPU idle hook, what a scheduler's
@@ -404,30 +408,15 @@ func WakeOtherCPUs() { sendIPI(0, wakeVector|icrAllExcludingSelf) }
 // others: at -smp 64 the CPUs still starting threads starved), yet reaches
 // a preemption point every millisecond (a stop-the-world must not wait on
 // it). Whoever sets *flag sends WakeOtherCPUs to end the halts at once. It
-// takes the local APIC timer, which nothing else in Aero uses yet.
+// takes the CPU's local APIC timer (see ArmLocalTimer).
 // Nosplit, so that the goroutine cannot move to another CPU between arming
 // this CPU's timer and halting it.
 //
 //go:nosplit
-func HaltBriefly(flag *uint32) {
-	lapicWrite(lapicTimerDivide, timerDivideBy1)
-	lapicWrite(lapicLVTTimer, wakeVector) // one-shot, unmasked
-	lapicWrite(lapicTimerInitial, wakeTicks)
-	haltUnless(flag)
-	lapicWrite(lapicTimerInitial, 0) // stop it, if another interrupt came first
-}
+func HaltBriefly(flag *uint32) { haltFor(flag, haltBrieflyFor) }
 
-// The local APIC timer (Intel SDM Vol. 3A, 11.5.4; register offsets from
-// Table 11-1).
-const (
-	lapicLVTTimer     = 0x320
-	lapicTimerInitial = 0x380
-	lapicTimerDivide  = 0x3e0
-	timerDivideBy1    = 0b1011
-	// wakeTicks is about 1 ms of QEMU's 1 GHz APIC timer clock; the bus
-	// clock of hardware is slower, so there it is longer.
-	wakeTicks = 1 << 20
-)
+// haltBrieflyFor is HaltBriefly's longest halt (ns).
+const haltBrieflyFor = 1_000_000
 
 // lapicWrite writes the calling CPU's local APIC register at offset reg:
 // through the xAPIC page, or in x2APIC mode through MSR 0x800+reg/16

@@ -6,6 +6,9 @@
 //   - sched/bound: a thread bound to each CPU stays there across 1,000
 //     yields and sleeps (its APIC ID checked after each);
 //   - sched/locked: 16 goroutines locked to their threads all progress;
+//   - sched/exit: goroutines that exit locked to their threads end those
+//     threads (the runtime's Exit hook), whose slots and stacks are used
+//     again, and the kernel goes on;
 //   - sched/fp: floating-point work in many threads that the timer
 //     preempts comes out bit for bit as without preemption;
 //   - sched/order: the policy workload, whose printed order shows which
@@ -31,6 +34,7 @@ import (
 func init() {
 	ktest.Register("sched/bound", testBound)
 	ktest.Register("sched/locked", testLocked)
+	ktest.Register("sched/exit", testExit)
 	ktest.Register("sched/order", testOrder)
 	ktest.Register("sched/fp", testFP)
 }
@@ -194,6 +198,85 @@ func testLocked(t *ktest.T) {
 		locked, steps, locked, used, n, threads)
 	if threads <= n {
 		t.Errorf("%d kernel threads for %d locked goroutines on %d CPUs", threads, locked, n)
+	}
+}
+
+// exitWaves and exitWave: testExit ends exitWave threads at once, then
+// again, exitWaves times in all.
+const (
+	exitWaves = 4
+	exitWave  = 8
+)
+
+// testExit has goroutines lock themselves to their threads and exit
+// without unlocking, a wave of them at a time: each thread must end
+// (Exits counts it), a thread that ended never runs a goroutine again, and
+// the thread table must not grow wave after wave (the ended threads'
+// slots are taken again by the Ms the runtime starts for the next). The
+// boot thread (TID 0, the runtime's m0) never ends: a goroutine that exits
+// locked to it leaves it parked for good, as on other systems.
+func testExit(t *ktest.T) {
+	before := sched.Exits()
+	var want uint64
+	start := sched.NumThreads()
+	most := start
+	var ended []sched.TID
+	for w := range exitWaves {
+		ids := make(chan sched.TID, exitWave)
+		var all sync.WaitGroup
+		all.Add(exitWave)
+		for range exitWave {
+			go func() {
+				runtime.LockOSThread()
+				ids <- sched.Current()
+				all.Done()
+				all.Wait() // every goroutine of the wave holds its own thread
+				// Returns locked: the runtime ends the thread.
+			}()
+		}
+		wave := make([]sched.TID, 0, exitWave)
+		for range exitWave {
+			id := <-ids
+			wave = append(wave, id)
+			if id != 0 {
+				want++
+			}
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for sched.Exits()-before < want && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if got := sched.Exits() - before; got != want {
+			t.Fatalf("wave %d: threads %v: %d ended so far, want %d (after 30 s)", w, wave, got, want)
+		}
+		sorted := slices.Clone(wave)
+		slices.Sort(sorted)
+		if len(slices.Compact(sorted)) != exitWave {
+			t.Fatalf("wave %d: the %d locked goroutines shared threads: %v", w, exitWave, wave)
+		}
+		ended = append(ended, wave...)
+		most = max(most, sched.NumThreads())
+	}
+	// Work on every CPU after the exits: the kernel and the runtime's
+	// remaining threads go on.
+	var wg sync.WaitGroup
+	var sum atomic.Int64
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i%4) * 100 * time.Microsecond)
+			sum.Add(int64(i))
+		}()
+	}
+	wg.Wait()
+	if sum.Load() != 64*63/2 {
+		t.Errorf("after the exits, 64 goroutines summed %d, want %d", sum.Load(), 64*63/2)
+	}
+	t.Logf("%d threads ended in %d waves (TIDs %v); threads: %d before, at most %d during, %d after",
+		want, exitWaves, ended, start, most, sched.NumThreads())
+	if most > start+exitWave+4 {
+		t.Errorf("the thread table grew to %d from %d over %d waves of %d exits: ended threads' slots are not reused", most, start, exitWaves, exitWave)
 	}
 }
 
