@@ -24,8 +24,9 @@ const (
 )
 
 // BenchmarkIdleCPU boots Aero's default kernel (configs/defconfig, built
-// by qemutest.BuildConfig: skipped without AERO_GO), whose default entry
-// idles with only the runtime's own timers, and an idle Linux guest (the
+// by qemutest.BuildConfig: skipped without AERO_GO), which after its HRT
+// entry line idles with only the runtime's own timers and the shell
+// waiting for input, and an idle Linux guest (the
 // baseline's /init with linuxguest.IdleArg), each on q35, -smp 4, 2 GiB,
 // TCG, one after the other, and reports the host CPU each QEMU process
 // used over idleWindow (utime+stime from /proc/<pid>/stat), as a percentage
@@ -37,7 +38,7 @@ func BenchmarkIdleCPU(b *testing.B) {
 	aeroELF, kernel, initrd := defconfigAndLinux(b)
 	for range b.N {
 		aero := idleCPU(b, qemu.Options{Machine: qemu.MachineQ35, CPUs: idleCPUs, Sockets: 1, Memory: "2G", Kernel: aeroELF},
-			`^aero: default entry: .* idling`)
+			aeroEntry.String())
 		b.Logf("aero idle: %.1f%% of a host core", aero)
 		linux := idleCPU(b, linuxguest.IdleOptions(kernel, initrd, idleCPUs), `^linuxguest: idle`)
 		b.ReportMetric(0, "ns/op")
