@@ -85,21 +85,26 @@ deps: ## install the Debian packages Aero needs (QEMU, GRUB, xorriso, mtools)
 	"$${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "$${missing[@]}"
 
 # Every module in go.work is vetted and tested with the host Go; tests that
-# build kernels find the GOOS=tamago toolchain in AERO_GO.
+# build kernels find the GOOS=tamago toolchain in AERO_GO. A failing module
+# does not stop the others: the failures are named at the end.
 test: deps toolchain ## vet and test every module (kernel tests get AERO_GO)
 	@aero_go=$$($(TOOLCHAIN_GO)); \
 	echo "== toolchain: $$aero_go ($$("$$aero_go" version))"; \
 	modules="$(MODULES)"; \
 	[[ -n $$modules ]] || { echo "test: no modules found in go.work" >&2; exit 1; }; \
+	failed=(); \
 	for m in $$modules; do \
 		echo "== $$m: go vet"; \
-		(cd "$$m" && $(GO) vet ./...); \
-		echo "== $$m: go vet (GOOS=tamago; unsafeptr off: kernel code turns physical addresses into pointers)"; \
+		(cd "$$m" && $(GO) vet ./...) && \
+		echo "== $$m: go vet (GOOS=tamago; unsafeptr off: kernel code turns physical addresses into pointers)" && \
 		(cd "$$m" && GOOS=tamago GOARCH=amd64 GOOSPKG=github.com/usbarmory/tamago CGO_ENABLED=0 \
-			"$$aero_go" vet -unsafeptr=false -tags linkcpuinit ./...); \
-		echo "== $$m: go test (AERO_GO=$$aero_go)"; \
-		(cd "$$m" && AERO_GO="$$aero_go" $(GO) test -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...); \
-	done
+			"$$aero_go" vet -unsafeptr=false -tags linkcpuinit ./...) && \
+		echo "== $$m: go test (AERO_GO=$$aero_go)" && \
+		(cd "$$m" && AERO_GO="$$aero_go" $(GO) test -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...) || \
+		{ echo "== $$m: FAILED"; failed+=("$$m"); }; \
+	done; \
+	if (( $${#failed[@]} )); then echo "test: failed in $${failed[*]}" >&2; exit 1; fi; \
+	echo "test: every module passed"
 
 # Boots per CPU count of `make soak` (at -smp 2, then as many at -smp 4).
 SOAK ?= 100

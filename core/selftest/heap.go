@@ -57,23 +57,6 @@ func testHeapFill(t *ktest.T) {
 		t.Logf("filling %d MiB, more than the %d MiB heap: the runtime must run out of memory", fill>>20, h.Size>>20)
 	}
 
-	// runtime.GC can park until a timer wakes a CPU (toolchain/README.md,
-	// "the gc stall", not fixed yet): a ticker ends such a stall within a
-	// tick, so that this test measures the heap, not the stall.
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-
 	var base runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&base)
