@@ -58,9 +58,10 @@ wait:
 	LIDT	(AX)
 
 	// Software-enable the local APIC (SVR bit 8; Intel SDM Vol. 3A,
-	// 11.9) and run the task with interrupts on.
+	// 11.9), with Aero's spurious vector (spurious.go), and run the task
+	// with interrupts on.
 	MOVL	$const_lapicSVR, AX
-	MOVL	$(1<<8), (AX)
+	MOVL	$(const_svrEnable|const_spuriousVector), (AX)
 	STI
 	CALL	R12
 	JMP	wait

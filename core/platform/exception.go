@@ -130,13 +130,17 @@ func installExceptions() {
 		if addr == 0 {
 			continue
 		}
-		// A 64-bit interrupt gate (SDM Vol. 3A, 6.14.1, Figure 6-8):
-		// offset 15:0, selector, IST 0, type 0xE with P=1 DPL=0,
-		// offset 31:16, offset 63:32.
-		gate := (*[2]uint64)(unsafe.Pointer(idtAddr + uintptr(v)*16))
-		lo := uint64(addr&0xffff) | uint64(codeSelector)<<16 | uint64(0x8e)<<40 | uint64(addr>>16&0xffff)<<48
-		gate[0], gate[1] = lo, uint64(addr>>32)
+		setGate(v, addr)
 	}
+}
+
+// setGate points IDT vector v at addr: a 64-bit interrupt gate (SDM Vol.
+// 3A, 6.14.1, Figure 6-8): offset 15:0, selector, IST 0, type 0xE with
+// P=1 DPL=0, offset 31:16, offset 63:32. Every CPU shares the IDT.
+func setGate(v int, addr uintptr) {
+	gate := (*[2]uint64)(unsafe.Pointer(idtAddr + uintptr(v)*16))
+	lo := uint64(addr&0xffff) | uint64(codeSelector)<<16 | uint64(0x8e)<<40 | uint64(addr>>16&0xffff)<<48
+	gate[0], gate[1] = lo, uint64(addr>>32)
 }
 
 // codeSelector is the 64-bit code segment of tamago's GDT (entry 1).

@@ -35,6 +35,7 @@ func init() {
 	// exception from here on is a Go panic on the faulting goroutine.
 	CPU.EnableExceptions()
 	installExceptions()
+	installSpuriousGate()
 	// Go's default stack limit (1 GB) can be more than the heap: a
 	// runaway recursion would end in "out of memory" before "stack
 	// overflow".

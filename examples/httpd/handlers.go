@@ -6,7 +6,8 @@
 //	GET  /               a greeting with the kernel's uptime
 //	POST /upload         the SHA-256 (hex) and length of the request body
 //	GET  /download?n=N   N bytes (Pattern), at most MaxDownload
-//	GET  /stats          the network interfaces' counters
+//	GET  /stats          the network interfaces' counters, then on Aero the
+//	                     interrupt counters (spurious, stray)
 //
 // The handlers are plain Go (Handler), tested on the host; Main
 // (GOOS=tamago) serves them.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/platform"
 	"github.com/aerokernel/aero/net/netstack"
 )
 
@@ -28,5 +29,8 @@ func Main() {
 		panic(err)
 	}
 	fmt.Printf("httpd: serving on %v\n", ln.Addr())
-	panic(http.Serve(ln, Handler(time.Now(), st.StatsLines)))
+	stats := func() []string {
+		return append(st.StatsLines(), fmt.Sprintf("irq spurious=%d stray=%d", platform.SpuriousInterrupts(), platform.StrayInterrupts()))
+	}
+	panic(http.Serve(ln, Handler(time.Now(), stats)))
 }

@@ -254,11 +254,11 @@ func (n *NIC) service(h core.NICHandler) bool {
 		n.overruns.Add(1)
 		n.Count(func(s *core.NICStats) { s.RxDropped++ })
 	}
-	ready, work := n.Reclaim(txRing{n})
+	ready := n.Reclaim(txRing{n})
 	if ready {
 		h.TransmitReady()
 	}
-	return n.drainRx(h) > 0 || work
+	return n.drainRx(h) > 0 || ready
 }
 
 // drainRx delivers the frames of every descriptor the device is done

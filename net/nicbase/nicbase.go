@@ -102,8 +102,10 @@ func (b *Base) owe(slots int) error {
 
 // Attach implements core.NIC's: start enables the device's receiver
 // and interrupt (with the lock held), then the receive goroutine runs
-// service after every Wake. service reports whether it found work (a
-// frame received, a transmit slot back).
+// service after every Wake. service reports whether it found work that
+// an interrupt announces (a frame received, or a TransmitReady that was
+// owed; transmit slots that come back while none is owed raise no
+// interrupt, so they are not such work).
 func (b *Base) Attach(h core.NICHandler, start func() error, service func(core.NICHandler) bool) error {
 	if h == nil {
 		return b.Errorf("Attach(nil)")
@@ -140,9 +142,9 @@ func (b *Base) LinkEvent() { b.linkEvent.Store(true); b.Wake() }
 
 // RescuePeriod is how long the receive goroutine waits for an interrupt
 // before it looks at the device anyway. Receive is interrupt-driven; the
-// look is a safety net for an interrupt that never came, and every look
-// that finds work is counted (Rescues): a NIC whose Rescues grow is
-// losing interrupts.
+// look is a safety net for an interrupt that never came (or came late),
+// and every look that finds work an interrupt announces is counted
+// (Rescues).
 const RescuePeriod = 100 * time.Millisecond
 
 // Rescues counts the looks after RescuePeriod without an interrupt that
@@ -258,18 +260,15 @@ func (b *Base) Transmit(frames [][]byte, mtu int, r TxRing) (int, error) {
 }
 
 // Reclaim takes back r's finished slots (from the receive goroutine's
-// service) and reports whether the handler's TransmitReady is due, and
-// whether any came back.
-func (b *Base) Reclaim(r TxRing) (ready, reclaimed bool) {
+// service) and reports whether the handler's TransmitReady is due.
+func (b *Base) Reclaim(r TxRing) (ready bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	before := b.stats.TxFrames
 	r.Reclaim()
-	reclaimed = b.stats.TxFrames != before
 	if b.owed && !r.Full() && !b.closed {
 		b.owed = false
 		r.Arm(false)
-		return true, reclaimed
+		return true
 	}
-	return false, reclaimed
+	return false
 }

@@ -196,11 +196,11 @@ func (n *Net) interrupt() {
 
 // service runs on the receive goroutine after every interrupt.
 func (n *Net) service(h core.NICHandler) bool {
-	ready, work := n.Reclaim(txRing{n})
+	ready := n.Reclaim(txRing{n})
 	if ready {
 		h.TransmitReady()
 	}
-	return n.drainRx(h) > 0 || work
+	return n.drainRx(h) > 0 || ready
 }
 
 // drainRx delivers every received frame and gives the buffers back; it

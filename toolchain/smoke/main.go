@@ -8,7 +8,7 @@
 //
 //	info cpu=... numcpu=N gomaxprocs=N tsc_hz=N go=...
 //	PASS <check> <detail> | FAIL <check>: <reason> | SKIP <check>: <reason>
-//	sleep-start, sleep-end elapsed=<ns>  (around the 2 s sleep, for the host to time)
+//	sleep-start w=<n>, sleep-end w=<n> elapsed=<ns>  (around each 2 s sleep, for the host to time)
 //	bench spawn_join_ns=N chan_rtt_ns=N gomaxprocs=N
 //	DONE pass=N fail=N skip=N
 package main

@@ -4,29 +4,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
-// SleepFor is how long checkSleep sleeps; the host times the same interval
-// between the sleep-start and sleep-end lines.
+// SleepFor is how long checkSleep sleeps in each of SleepWindows windows;
+// the host times the same intervals between the sleep-start and sleep-end
+// lines.
 const SleepFor = 2 * time.Second
+
+// SleepWindows is how many timed sleeps checkSleep makes. The host sees a
+// line when it reads it, so a loaded host can see one late (a soak boot's
+// window once measured outside the tolerance on the host while the kernel
+// measured 2.0003 s): a clock that is wrong is wrong in every window,
+// a late line spoils one.
+const SleepWindows = 2
 
 // SleepTolerance is the allowed relative error of a timed sleep.
 const SleepTolerance = 0.10
 
-// checkSleep sleeps SleepFor between two printed lines. The kernel checks
-// its own clock here; the host checks the same interval against its clock,
-// which catches a clock that is consistently wrong.
+// checkSleep sleeps SleepFor between two printed lines, SleepWindows
+// times. The kernel checks its own clock here in every window; the host
+// checks the same intervals against its clock, which catches a clock that
+// is consistently wrong.
 func checkSleep(env *Env) (string, error) {
-	env.Printf("sleep-start")
-	start := time.Now()
-	time.Sleep(SleepFor)
-	elapsed := time.Since(start)
-	env.Printf("sleep-end elapsed=%d", elapsed.Nanoseconds())
-	if err := within(elapsed, SleepFor, SleepTolerance); err != nil {
-		return "", fmt.Errorf("time.Sleep(%v): %v", SleepFor, err)
+	var took []string
+	for w := range SleepWindows {
+		env.Printf("sleep-start w=%d", w)
+		start := time.Now()
+		time.Sleep(SleepFor)
+		elapsed := time.Since(start)
+		env.Printf("sleep-end w=%d elapsed=%d", w, elapsed.Nanoseconds())
+		if err := within(elapsed, SleepFor, SleepTolerance); err != nil {
+			return "", fmt.Errorf("time.Sleep(%v), window %d: %v", SleepFor, w, err)
+		}
+		took = append(took, fmt.Sprint(elapsed.Nanoseconds()))
 	}
-	return fmt.Sprintf("elapsed=%d", elapsed.Nanoseconds()), nil
+	return "elapsed=" + strings.Join(took, ","), nil
 }
 
 func within(got, want time.Duration, tol float64) error {
@@ -115,14 +129,18 @@ func checkTimers(*Env) (string, error) {
 		return "", err
 	}
 
+	// The clock starts before the deadline is set, as for every timer
+	// above: started after, a goroutine descheduled in between (a loaded
+	// host's vCPU) measured less than the deadline's 50 ms although it
+	// fired on time (a soak boot saw 41.9 ms against a 45 ms floor).
+	start = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	start = time.Now()
 	<-ctx.Done()
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return "", fmt.Errorf("context: %v, want deadline exceeded", ctx.Err())
 	}
-	if err := atLeast("context deadline 50ms", time.Since(start), 45*time.Millisecond); err != nil {
+	if err := atLeast("context deadline 50ms", time.Since(start), 50*time.Millisecond); err != nil {
 		return "", err
 	}
 	return "timer,stop,reset,after,afterfunc,ticker,context", nil
