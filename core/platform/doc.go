@@ -77,6 +77,9 @@
 //   - InitIOAPICs, Route, Mask, ISAToGSI, ServeInterrupts: device interrupts
 //     through the I/O APICs the MADT lists, serviced in Go by one
 //     dispatcher goroutine; IRQLine and ISAIRQ give a line as a hw.IRQ.
+//     Every local APIC's spurious vector (0xf7) has a gate that counts
+//     (SpuriousInterrupts) and writes no EOI; StrayInterrupts counts
+//     device interrupts nobody took.
 //   - core/hw on the machine: PhysMemory and PhysAddr (the identity map),
 //     MMIO (register windows mapped uncached), Ports (I/O port windows).
 //
