@@ -14,7 +14,10 @@
 //   - sched/fp: floating-point work in many threads that the timer
 //     preempts comes out bit for bit as without preemption;
 //   - sched/order: the policy workload, whose printed order shows which
-//     policy ran (qemu's TestSchedPolicies asserts it per policy).
+//     policy ran (qemu's TestSched asserts it per policy);
+//   - sched/bench (bench.go): with schedbench on the command line only,
+//     sched/schedbench's workload on sched's threads, for qemu's
+//     BenchmarkSchedVsLinux.
 package schedtest
 
 import (
