@@ -22,7 +22,7 @@ func TestRunLinux(t *testing.T) {
 	}
 	// The container-aware default may be below NumCPU; Run wants one P per CPU.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
-	r, err := Run(&Linux{}, Counts{Creates: 50, Checks: 20, Handoffs: 200})
+	r, err := Run(&Linux{}, Counts{Rounds: 3, Creates: 20, Checks: 20, Handoffs: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

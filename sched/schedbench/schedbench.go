@@ -50,22 +50,26 @@ type Platform interface {
 
 // Counts is how many operations Run times.
 type Counts struct {
-	Creates  int // threads created, ended and waited for
+	// Rounds is how many times each figure is measured; Run reports the
+	// median, which a host busy with other work disturbs the least.
+	Rounds   int
+	Creates  int // threads created, ended and waited for, per round
 	Checks   int // threads of the create check (untimed, marked)
-	Handoffs int // hand-offs between the two ping-pong threads (even)
+	Handoffs int // hand-offs between the two ping-pong threads, per round (even)
 }
 
 // Default are the counts the Aero and Linux entries run: enough for the
 // figures to settle under TCG on a loaded host, few enough that a boot
 // stays short.
-var Default = Counts{Creates: 300, Checks: 50, Handoffs: 4000}
+var Default = Counts{Rounds: 5, Creates: 60, Checks: 50, Handoffs: 800}
 
-// Result is one run's figures. Switch is measured with one CPU, Wake with
-// two or more; the other is 0.
+// Result is one run's figures, each the median of Rounds rounds. Switch
+// is measured with one CPU, Wake with two or more; the other is 0.
 type Result struct {
 	OS         string // the Platform's Name
 	CPUs       int    // runtime.NumCPU
 	GOMAXPROCS int
+	Rounds     int
 
 	Creates    int
 	CreateJoin time.Duration // one thread created, ended and waited for
@@ -78,7 +82,7 @@ type Result struct {
 	Switch   time.Duration // one hand-off between two threads on one CPU
 	Wake     time.Duration // one hand-off between threads on two CPUs
 	// OnCPUs are the CPUs the two ping-pong threads ran on (checked at
-	// their start and end).
+	// their start and end, every round).
 	OnCPUs [2]int
 }
 
@@ -87,15 +91,20 @@ type Result struct {
 // else pinned to CPUs 0 and 1 (Wake). GOMAXPROCS must be NumCPU, as both
 // systems set it by default.
 func Run(p Platform, c Counts) (Result, error) {
-	if c.Creates <= 0 || c.Checks <= 0 || c.Handoffs <= 0 || c.Handoffs%2 != 0 {
+	if c.Rounds <= 0 || c.Creates <= 0 || c.Checks <= 0 || c.Handoffs <= 0 || c.Handoffs%2 != 0 {
 		return Result{}, fmt.Errorf("schedbench: counts %+v: want positive counts and an even number of hand-offs", c)
 	}
-	r := Result{OS: p.Name(), CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Creates: c.Creates, Checks: c.Checks, Handoffs: c.Handoffs}
+	r := Result{OS: p.Name(), CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Rounds: c.Rounds,
+		Creates: c.Creates, Checks: c.Checks, Handoffs: c.Handoffs}
 	if r.GOMAXPROCS != r.CPUs {
 		return r, fmt.Errorf("schedbench: GOMAXPROCS %d on %d CPUs: want one P per CPU", r.GOMAXPROCS, r.CPUs)
 	}
 	CreateJoin(c.Creates/10+1, nil) // the runtime's own threads are up and idle after
-	r.CreateJoin = CreateJoin(c.Creates, nil)
+	rounds := make([]time.Duration, c.Rounds)
+	for i := range rounds {
+		rounds[i] = CreateJoin(c.Creates, nil)
+	}
+	r.CreateJoin = median(rounds)
 	ended, err := checkThreads(p, c.Checks)
 	r.Ended = ended
 	if err != nil {
@@ -105,20 +114,29 @@ func Run(p Platform, c Counts) (Result, error) {
 	if r.CPUs > 1 {
 		pins = [2]int{0, 1}
 	}
-	d, on, err := PingPong(p, c.Handoffs, pins)
-	r.OnCPUs = on
-	if err != nil {
-		return r, err
-	}
-	if r.CPUs > 1 {
-		if on[0] == on[1] {
+	for i := range rounds {
+		d, on, err := PingPong(p, c.Handoffs, pins)
+		r.OnCPUs = on
+		if err != nil {
+			return r, err
+		}
+		if r.CPUs > 1 && on[0] == on[1] {
 			return r, fmt.Errorf("schedbench: the wake-up threads both ran on CPU %d", on[0])
 		}
-		r.Wake = d
+		rounds[i] = d
+	}
+	if r.CPUs > 1 {
+		r.Wake = median(rounds)
 	} else {
-		r.Switch = d
+		r.Switch = median(rounds)
 	}
 	return r, nil
+}
+
+// median is the middle of ds (the upper one of an even count); it sorts ds.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 // CreateJoin starts n goroutines one after another, each locking its
@@ -255,13 +273,13 @@ const Marker = "schedbench: "
 
 // Line formats r as the one line the host parses:
 //
-//	schedbench: os=linux cpus=2 gomaxprocs=2 create_join_ns=41234 creates=300 ended=50/50 wake_ns=9876 handoffs=4000 on_cpus=0,1
+//	schedbench: os=linux cpus=2 gomaxprocs=2 rounds=5 create_join_ns=41234 creates=60 ended=50/50 wake_ns=9876 handoffs=800 on_cpus=0,1
 //
 // with switch_ns in place of wake_ns when r measured a switch.
 func (r Result) Line() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%sos=%s cpus=%d gomaxprocs=%d create_join_ns=%d creates=%d ended=%d/%d",
-		Marker, r.OS, r.CPUs, r.GOMAXPROCS, r.CreateJoin.Nanoseconds(), r.Creates, r.Ended, r.Checks)
+	fmt.Fprintf(&b, "%sos=%s cpus=%d gomaxprocs=%d rounds=%d create_join_ns=%d creates=%d ended=%d/%d",
+		Marker, r.OS, r.CPUs, r.GOMAXPROCS, r.Rounds, r.CreateJoin.Nanoseconds(), r.Creates, r.Ended, r.Checks)
 	if r.Switch > 0 {
 		fmt.Fprintf(&b, " switch_ns=%d", r.Switch.Nanoseconds())
 	}
@@ -315,6 +333,8 @@ func ParseLine(s string) (Result, error) {
 			r.CPUs, err = count(v)
 		case "gomaxprocs":
 			r.GOMAXPROCS, err = count(v)
+		case "rounds":
+			r.Rounds, err = count(v)
 		case "create_join_ns":
 			r.CreateJoin, err = nanoseconds(v)
 		case "creates":
@@ -342,7 +362,7 @@ func ParseLine(s string) (Result, error) {
 			return Result{}, fmt.Errorf("schedbench: field %q: %v", f, err)
 		}
 	}
-	for _, k := range []string{"os", "cpus", "gomaxprocs", "create_join_ns", "creates", "ended", "handoffs", "on_cpus"} {
+	for _, k := range []string{"os", "cpus", "gomaxprocs", "rounds", "create_join_ns", "creates", "ended", "handoffs", "on_cpus"} {
 		if !slices.Contains(seen, k) {
 			return Result{}, fmt.Errorf("schedbench: no %s in %q", k, s)
 		}

@@ -9,8 +9,8 @@ import (
 
 func TestLineRoundTrip(t *testing.T) {
 	for _, r := range []Result{
-		{OS: "aero", CPUs: 1, GOMAXPROCS: 1, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Switch: 9876},
-		{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Creates: 300, CreateJoin: 5, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 123456, OnCPUs: [2]int{0, 1}},
+		{OS: "aero", CPUs: 1, GOMAXPROCS: 1, Rounds: 3, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Switch: 9876},
+		{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Rounds: 1, Creates: 300, CreateJoin: 5, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 123456, OnCPUs: [2]int{0, 1}},
 	} {
 		line := r.Line()
 		got, err := ParseLine("    bench.go:40: " + line)
@@ -18,15 +18,15 @@ func TestLineRoundTrip(t *testing.T) {
 			t.Errorf("ParseLine(%q) = %+v, %v; want %+v", line, got, err, r)
 		}
 	}
-	want := "schedbench: os=linux cpus=2 gomaxprocs=2 create_join_ns=41234 creates=300 ended=50/50 wake_ns=9876 handoffs=4000 on_cpus=0,1"
-	r := Result{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 9876, OnCPUs: [2]int{0, 1}}
+	want := "schedbench: os=linux cpus=2 gomaxprocs=2 rounds=5 create_join_ns=41234 creates=300 ended=50/50 wake_ns=9876 handoffs=4000 on_cpus=0,1"
+	r := Result{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Rounds: 5, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 9876, OnCPUs: [2]int{0, 1}}
 	if got := r.Line(); got != want {
 		t.Errorf("Line = %q\nwant   %q", got, want)
 	}
 }
 
 func TestParseLineErrors(t *testing.T) {
-	good := "schedbench: os=aero cpus=1 gomaxprocs=1 create_join_ns=7 creates=3 ended=2/2 switch_ns=5 handoffs=4 on_cpus=0,0"
+	good := "schedbench: os=aero cpus=1 gomaxprocs=1 rounds=1 create_join_ns=7 creates=3 ended=2/2 switch_ns=5 handoffs=4 on_cpus=0,0"
 	if _, err := ParseLine(good); err != nil {
 		t.Fatalf("ParseLine(%q): %v", good, err)
 	}
@@ -46,6 +46,7 @@ func TestParseLineErrors(t *testing.T) {
 		{strings.Replace(good, "ended=2/2", "ended=2", 1), "field \"ended=2\""},
 		{strings.Replace(good, "on_cpus=0,0", "on_cpus=0", 1), "field \"on_cpus=0\""},
 		{strings.Replace(good, " os=aero", "", 1), "no os"},
+		{strings.Replace(good, " rounds=1", "", 1), "no rounds"},
 	} {
 		_, err := ParseLine(tc.line)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -106,9 +107,25 @@ func TestCheckThreadsFails(t *testing.T) {
 }
 
 func TestRunBadCounts(t *testing.T) {
-	for _, c := range []Counts{{}, {Creates: 1, Checks: 1, Handoffs: 3}, {Creates: 1, Checks: 0, Handoffs: 2}} {
+	for _, c := range []Counts{{}, {Rounds: 1, Creates: 1, Checks: 1, Handoffs: 3}, {Rounds: 1, Creates: 1, Checks: 0, Handoffs: 2}, {Creates: 1, Checks: 1, Handoffs: 2}} {
 		if _, err := Run(&fake{}, c); err == nil {
 			t.Errorf("Run with counts %+v succeeded", c)
+		}
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []time.Duration
+		want time.Duration
+	}{
+		{[]time.Duration{7}, 7},
+		{[]time.Duration{9, 1, 5}, 5},
+		{[]time.Duration{4, 1, 3, 2}, 3},
+		{[]time.Duration{100, 2, 3, 1, 50}, 3},
+	} {
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
 }

@@ -45,9 +45,10 @@ func testBench(t *ktest.T) {
 	ipis -= sent
 	t.Logf("policy=%s timer=%s; kernel threads: %d before, %d after, %d ended; %d reschedule IPIs sent",
 		k.Scheduler.Name(), sched.PreemptTimer(), threads, after, ended, ipis)
-	// Each create+join of the warm-up, the timed run and the check ends a
-	// thread (but one that ran on the boot thread, which never ends).
-	runs := uint64(schedbench.Default.Creates/10 + 1 + schedbench.Default.Creates + schedbench.Default.Checks)
+	// Each create+join of the warm-up, the timed rounds and the check ends
+	// a thread (but one that ran on the boot thread, which never ends).
+	c := schedbench.Default
+	runs := uint64(c.Creates/10 + 1 + c.Rounds*c.Creates + c.Checks)
 	if ended+1 < runs {
 		t.Errorf("%d create+joins ended %d kernel threads", runs, ended)
 	}
