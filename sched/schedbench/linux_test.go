@@ -30,7 +30,7 @@ func TestRunLinux(t *testing.T) {
 	if r.Ended != 20 || r.CreateJoin <= 0 || r.CreateJoin > time.Second {
 		t.Errorf("create+join: %+v", r)
 	}
-	if r.CPUs > 1 && (r.Wake <= 0 || r.OnCPUs != [2]int{0, 1}) {
+	if r.CPUs > 1 && (r.Wake <= 0 || r.Spin <= 0 || r.OnCPUs != [2]int{0, 1}) {
 		t.Errorf("wake on %d CPUs: %+v", r.CPUs, r)
 	}
 	if r.CPUs == 1 && r.Switch <= 0 {

@@ -3,7 +3,9 @@
 // sched/bench, sched/schedtest) and as a Linux guest's /init (./init): a
 // kernel thread created, ended and waited for; a hand-off between two
 // threads on one CPU; and one between threads on two CPUs (a wake-up from
-// one CPU to another). What Go's API does not say — which CPU a thread is
+// one CPU to another), beside the same two threads handing off by spinning
+// (Spin: no wake-up, the floor an emulator on a busy host sets). What Go's
+// API does not say — which CPU a thread is
 // on, binding it to one, whether a thread ended — a Platform answers for
 // each system.
 //
@@ -21,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,6 +84,9 @@ type Result struct {
 	Handoffs int
 	Switch   time.Duration // one hand-off between two threads on one CPU
 	Wake     time.Duration // one hand-off between threads on two CPUs
+	// Spin is one hand-off between the same two CPUs by spinning (Spin),
+	// measured with Wake: the floor under it on this host.
+	Spin time.Duration
 	// OnCPUs are the CPUs the two ping-pong threads ran on (checked at
 	// their start and end, every round).
 	OnCPUs [2]int
@@ -88,8 +94,8 @@ type Result struct {
 
 // Run measures, with c's counts: create+join, then the ping-pong between
 // two locked goroutines — on one CPU when the system has one (Switch),
-// else pinned to CPUs 0 and 1 (Wake). GOMAXPROCS must be NumCPU, as both
-// systems set it by default.
+// else pinned to CPUs 0 and 1 (Wake, and Spin). GOMAXPROCS must be
+// NumCPU, as both systems set it by default.
 func Run(p Platform, c Counts) (Result, error) {
 	if c.Rounds <= 0 || c.Creates <= 0 || c.Checks <= 0 || c.Handoffs <= 0 || c.Handoffs%2 != 0 {
 		return Result{}, fmt.Errorf("schedbench: counts %+v: want positive counts and an even number of hand-offs", c)
@@ -125,11 +131,22 @@ func Run(p Platform, c Counts) (Result, error) {
 		}
 		rounds[i] = d
 	}
-	if r.CPUs > 1 {
-		r.Wake = median(rounds)
-	} else {
+	if r.CPUs == 1 {
 		r.Switch = median(rounds)
+		return r, nil
 	}
+	r.Wake = median(rounds)
+	for i := range rounds {
+		d, on, err := Spin(p, c.Handoffs, pins)
+		if err != nil {
+			return r, err
+		}
+		if on != r.OnCPUs {
+			return r, fmt.Errorf("schedbench: the spinning pair ran on CPUs %v, the wake-up pair on %v", on, r.OnCPUs)
+		}
+		rounds[i] = d
+	}
+	r.Spin = median(rounds)
 	return r, nil
 }
 
@@ -204,6 +221,67 @@ func checkThreads(p Platform, n int) (int, error) {
 // other: every hand-off is a wake-up and a switch of threads.
 func PingPong(p Platform, n int, pins [2]int) (time.Duration, [2]int, error) {
 	ping, pong := make(chan int), make(chan int)
+	var bad error
+	return pair(p, pins, func() {
+		for i := range n / 2 {
+			ping <- i
+			if v := <-pong; v != i+1 {
+				bad = fmt.Errorf("schedbench: ping-pong round %d: got %d back", i, v)
+				break
+			}
+		}
+		close(ping)
+	}, func() {
+		for v := range ping {
+			pong <- v + 1
+		}
+	}, func() { close(ping) }, n, &bad)
+}
+
+// Spin is PingPong with the two threads handing a counter back and forth
+// by spinning on it: no thread sleeps, so no wake-up is involved, and a
+// hand-off costs what it takes the two CPUs to see each other's writes —
+// under an emulator, for the host to run both virtual CPUs at once. It is
+// the floor under a wake-up between the same two CPUs.
+func Spin(p Platform, n int, pins [2]int) (time.Duration, [2]int, error) {
+	var turn atomic.Int64
+	const stop = -1
+	return pair(p, pins, func() {
+		for i := range int64(n / 2) {
+			turn.Store(2*i + 1)
+			for turn.Load() != 2*i+2 {
+				pause()
+			}
+		}
+		turn.Store(stop)
+	}, func() {
+		for {
+			switch v := turn.Load(); {
+			case v == stop:
+				return
+			case v%2 == 1:
+				turn.Store(v + 1)
+			default:
+				pause()
+			}
+		}
+	}, func() { turn.Store(stop) }, n, nil)
+}
+
+// pause is a call, so that a spinning loop reaches a preemption point
+// (the prologue's stack check) when the runtime stops the world: Aero's
+// runtime cannot preempt a loop without calls.
+//
+//go:noinline
+func pause() {}
+
+// pair runs lead and follow on two goroutines, each locked to a thread of
+// its own for good (it exits locked, so a pinned thread is not handed back
+// to the runtime) and pinned to pins[i] unless it is -1, and times lead,
+// which must make follow return: n hand-offs. If either fails to pin, lead
+// does not run and abort must make follow return. *bad, if not nil, is an
+// error lead found.
+func pair(p Platform, pins [2]int, lead, follow, abort func(), n int, bad *error) (time.Duration, [2]int, error) {
 	var (
 		cpus    [2]int
 		errs    [2]error
@@ -211,8 +289,6 @@ func PingPong(p Platform, n int, pins [2]int) (time.Duration, [2]int, error) {
 	)
 	ready := make(chan struct{})
 	done := make(chan struct{})
-	// setup locks goroutine i to its thread (for good: it exits locked, so
-	// a pinned thread is not handed back to the runtime) and pins it.
 	setup := func(i int) {
 		runtime.LockOSThread()
 		if pins[i] >= 0 {
@@ -223,45 +299,40 @@ func PingPong(p Platform, n int, pins [2]int) (time.Duration, [2]int, error) {
 	// stayed checks that goroutine i's thread is still on its CPU.
 	stayed := func(i int) {
 		if now := p.CPU(); errs[i] == nil && now != cpus[i] {
-			errs[i] = fmt.Errorf("schedbench: ping-pong thread %d ran on CPU %d, then on %d", i, cpus[i], now)
+			errs[i] = fmt.Errorf("schedbench: thread %d of the pair ran on CPU %d, then on %d", i, cpus[i], now)
 		}
 	}
 	go func() {
 		defer func() { done <- struct{}{} }()
 		setup(1)
 		ready <- struct{}{}
-		for v := range ping {
-			pong <- v + 1
-		}
+		follow()
 		stayed(1)
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
 		setup(0)
 		<-ready
-		defer close(ping)
 		if errs[0] != nil || errs[1] != nil {
+			abort()
 			return
 		}
 		start := time.Now()
-		for i := range n / 2 {
-			ping <- i
-			if v := <-pong; v != i+1 {
-				errs[0] = fmt.Errorf("schedbench: ping-pong round %d: got %d back", i, v)
-				return
-			}
-		}
+		lead()
 		elapsed = time.Since(start)
 		stayed(0)
 	}()
 	<-done
 	<-done
+	if bad != nil && *bad != nil {
+		errs[0] = errors.Join(errs[0], *bad)
+	}
 	if err := errors.Join(errs[0], errs[1]); err != nil {
 		return 0, cpus, err
 	}
 	for i, want := range pins {
 		if want >= 0 && cpus[i] != want {
-			return 0, cpus, fmt.Errorf("schedbench: ping-pong thread %d pinned to CPU %d runs on %d", i, want, cpus[i])
+			return 0, cpus, fmt.Errorf("schedbench: thread %d of the pair, pinned to CPU %d, runs on %d", i, want, cpus[i])
 		}
 	}
 	return elapsed / time.Duration(n), cpus, nil
@@ -273,9 +344,9 @@ const Marker = "schedbench: "
 
 // Line formats r as the one line the host parses:
 //
-//	schedbench: os=linux cpus=2 gomaxprocs=2 rounds=5 create_join_ns=41234 creates=60 ended=50/50 wake_ns=9876 handoffs=800 on_cpus=0,1
+//	schedbench: os=linux cpus=2 gomaxprocs=2 rounds=5 create_join_ns=41234 creates=60 ended=50/50 wake_ns=9876 spin_ns=1234 handoffs=800 on_cpus=0,1
 //
-// with switch_ns in place of wake_ns when r measured a switch.
+// with switch_ns in place of wake_ns and spin_ns when r measured a switch.
 func (r Result) Line() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sos=%s cpus=%d gomaxprocs=%d rounds=%d create_join_ns=%d creates=%d ended=%d/%d",
@@ -284,7 +355,7 @@ func (r Result) Line() string {
 		fmt.Fprintf(&b, " switch_ns=%d", r.Switch.Nanoseconds())
 	}
 	if r.Wake > 0 {
-		fmt.Fprintf(&b, " wake_ns=%d", r.Wake.Nanoseconds())
+		fmt.Fprintf(&b, " wake_ns=%d spin_ns=%d", r.Wake.Nanoseconds(), r.Spin.Nanoseconds())
 	}
 	fmt.Fprintf(&b, " handoffs=%d on_cpus=%d,%d", r.Handoffs, r.OnCPUs[0], r.OnCPUs[1])
 	return b.String()
@@ -304,7 +375,8 @@ func Report(r Result, err error) string {
 }
 
 // ParseLine reads back a line made by Line, from Marker on. Every field
-// but one of switch_ns and wake_ns is required, and no other may appear.
+// is required but switch_ns, or wake_ns and spin_ns, and no other may
+// appear.
 // A failed run's line (Report) is an error saying what failed.
 func ParseLine(s string) (Result, error) {
 	_, rest, ok := strings.Cut(s, Marker)
@@ -348,6 +420,8 @@ func ParseLine(s string) (Result, error) {
 			r.Switch, err = nanoseconds(v)
 		case "wake_ns":
 			r.Wake, err = nanoseconds(v)
+		case "spin_ns":
+			r.Spin, err = nanoseconds(v)
 		case "handoffs":
 			r.Handoffs, err = count(v)
 		case "on_cpus":
@@ -369,6 +443,9 @@ func ParseLine(s string) (Result, error) {
 	}
 	if (r.Switch > 0) == (r.Wake > 0) {
 		return Result{}, fmt.Errorf("schedbench: want one of switch_ns and wake_ns in %q", s)
+	}
+	if (r.Wake > 0) != (r.Spin > 0) {
+		return Result{}, fmt.Errorf("schedbench: want spin_ns with wake_ns, and only then, in %q", s)
 	}
 	return r, nil
 }

@@ -10,7 +10,7 @@ import (
 func TestLineRoundTrip(t *testing.T) {
 	for _, r := range []Result{
 		{OS: "aero", CPUs: 1, GOMAXPROCS: 1, Rounds: 3, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Switch: 9876},
-		{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Rounds: 1, Creates: 300, CreateJoin: 5, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 123456, OnCPUs: [2]int{0, 1}},
+		{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Rounds: 1, Creates: 300, CreateJoin: 5, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 123456, Spin: 99, OnCPUs: [2]int{0, 1}},
 	} {
 		line := r.Line()
 		got, err := ParseLine("    bench.go:40: " + line)
@@ -18,8 +18,8 @@ func TestLineRoundTrip(t *testing.T) {
 			t.Errorf("ParseLine(%q) = %+v, %v; want %+v", line, got, err, r)
 		}
 	}
-	want := "schedbench: os=linux cpus=2 gomaxprocs=2 rounds=5 create_join_ns=41234 creates=300 ended=50/50 wake_ns=9876 handoffs=4000 on_cpus=0,1"
-	r := Result{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Rounds: 5, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 9876, OnCPUs: [2]int{0, 1}}
+	want := "schedbench: os=linux cpus=2 gomaxprocs=2 rounds=5 create_join_ns=41234 creates=300 ended=50/50 wake_ns=9876 spin_ns=12 handoffs=4000 on_cpus=0,1"
+	r := Result{OS: "linux", CPUs: 2, GOMAXPROCS: 2, Rounds: 5, Creates: 300, CreateJoin: 41234, Ended: 50, Checks: 50, Handoffs: 4000, Wake: 9876, Spin: 12, OnCPUs: [2]int{0, 1}}
 	if got := r.Line(); got != want {
 		t.Errorf("Line = %q\nwant   %q", got, want)
 	}
@@ -33,7 +33,9 @@ func TestParseLineErrors(t *testing.T) {
 	for _, tc := range []struct{ line, want string }{
 		{"smoke: bench spawn_join_ns=1", "not a bench line"},
 		{Report(Result{}, errors.Join(errTest, errTest)), "the run failed: pin refused; pin refused"},
-		{strings.Replace(good, "switch_ns=5", "switch_ns=5 wake_ns=6", 1), "one of switch_ns and wake_ns"},
+		{strings.Replace(good, "switch_ns=5", "switch_ns=5 wake_ns=6 spin_ns=1", 1), "one of switch_ns and wake_ns"},
+		{strings.Replace(good, "switch_ns=5", "wake_ns=6", 1), "want spin_ns with wake_ns"},
+		{strings.Replace(good, "switch_ns=5", "switch_ns=5 spin_ns=1", 1), "want spin_ns with wake_ns"},
 		{strings.Replace(good, " switch_ns=5", "", 1), "one of switch_ns and wake_ns"},
 		{strings.Replace(good, "switch_ns=5", "switch_ns=0", 1), "zero"},
 		{strings.Replace(good, "creates=3", "creates=-3", 1), "negative"},
@@ -69,7 +71,7 @@ func (f *fake) BeginThreads(int) error          { return nil }
 func (f *fake) MarkThread(int)                  {}
 func (f *fake) EndedThreads() (int, int, error) { return f.ended, f.onMain, nil }
 
-func TestPingPongPinFails(t *testing.T) {
+func TestPairPinFails(t *testing.T) {
 	for _, side := range []int{0, 1} {
 		pins := [2]int{-1, -1}
 		pins[side] = 1
@@ -79,8 +81,15 @@ func TestPingPongPinFails(t *testing.T) {
 		}
 	}
 	// A Pin that succeeds but leaves the thread elsewhere is caught too.
-	if _, _, err := PingPong(&fake{}, 10, [2]int{0, 1}); err == nil || !strings.Contains(err.Error(), "pinned to CPU 1 runs on 0") {
+	if _, _, err := PingPong(&fake{}, 10, [2]int{0, 1}); err == nil || !strings.Contains(err.Error(), "pinned to CPU 1, runs on 0") {
 		t.Errorf("PingPong with a Pin that does not move = %v", err)
+	}
+	for _, side := range []int{0, 1} {
+		pins := [2]int{-1, -1}
+		pins[side] = 1
+		if _, _, err := Spin(&fake{pinErr: errTest}, 10, pins); !errors.Is(err, errTest) {
+			t.Errorf("pin of side %d fails: Spin = %v, want %v", side, err, errTest)
+		}
 	}
 }
 
@@ -127,5 +136,12 @@ func TestMedian(t *testing.T) {
 		if got := median(tc.in); got != tc.want {
 			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestSpin(t *testing.T) {
+	d, on, err := Spin(&fake{}, 10, [2]int{-1, -1})
+	if err != nil || d <= 0 || on != [2]int{0, 0} {
+		t.Errorf("Spin = %v, %v, %v", d, on, err)
 	}
 }
