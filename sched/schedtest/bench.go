@@ -3,7 +3,9 @@
 package schedtest
 
 import (
+	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/ktest"
@@ -69,10 +71,23 @@ func (*benchPlatform) Name() string       { return "aero" }
 func (*benchPlatform) CPU() int           { return sched.CPU() }
 func (*benchPlatform) Pin(cpu int) error  { return sched.Bind(cpu) }
 func (p *benchPlatform) MarkThread(i int) { p.tids[i] = sched.Current() }
+
+// BeginThreads counts from when no thread has ended for settle (at most
+// for a second): Exits counts every thread's end, and the last threads of
+// the timed rounds may still be ending.
 func (p *benchPlatform) BeginThreads(n int) error {
 	p.tids = make([]sched.TID, n)
+	const settle = 20 * time.Millisecond
 	p.exits = sched.Exits()
-	return nil
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		time.Sleep(settle)
+		e := sched.Exits()
+		if e == p.exits {
+			return nil
+		}
+		p.exits = e
+	}
+	return fmt.Errorf("threads kept ending for a second before the create check (Exits %d)", p.exits)
 }
 
 func (p *benchPlatform) EndedThreads() (ended, onMain int, err error) {
