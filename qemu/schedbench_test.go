@@ -92,7 +92,7 @@ func BenchmarkSchedVsLinux(b *testing.B) {
 	rows := append([]figure{{"create-join", 1, figures[0].of}}, figures...)
 	for _, f := range rows {
 		a, l := medians(f)
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.2f\t\n", f.name, f.cpus, a.Nanoseconds(), l.Nanoseconds(), float64(a)/float64(l))
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.3g\t\n", f.name, f.cpus, a.Nanoseconds(), l.Nanoseconds(), float64(a)/float64(l))
 	}
 	for _, f := range figures {
 		a, l := medians(f)
