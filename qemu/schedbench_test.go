@@ -26,9 +26,9 @@ const schedbenchInit = "github.com/aerokernel/aero/sched/schedbench/init"
 // one socket, 2 GiB) in one run: at -smp 1 for a switch between two
 // threads on one CPU, at -smp 2 for a wake-up from one CPU to another and
 // for create+join, and beside the wake-up the same two threads handing off
-// by spinning (schedbench.Spin): the floor that the host's running of
-// QEMU's two vCPU threads sets (on this shared 2-core host it was 1 µs in
-// some boots and over 500 µs in others). Each guest reports the median of
+// by spinning (schedbench.Spin), which shows whether the host ran QEMU's
+// two vCPU threads at once (on this shared 2-core host: 60-440 ns in some
+// boots, 0.5-3.5 ms in others). Each guest reports the median of
 // its rounds; with
 // -benchtime Nx each guest boots N times, alternating, and the median boot
 // counts. It reports each figure for both and the ratio, and prints them
@@ -83,7 +83,7 @@ func BenchmarkSchedVsLinux(b *testing.B) {
 		{"create-join", 2, func(r schedbench.Result) time.Duration { return r.CreateJoin }},
 		{"switch", 1, func(r schedbench.Result) time.Duration { return r.Switch }},
 		{"wake", 2, func(r schedbench.Result) time.Duration { return r.Wake }},
-		// The floor under wake: the same two CPUs handing off by spinning.
+		// Beside wake: the same two CPUs handing off by spinning.
 		{"spin", 2, func(r schedbench.Result) time.Duration { return r.Spin }},
 	}
 	var table strings.Builder

@@ -4,7 +4,7 @@
 // kernel thread created, ended and waited for; a hand-off between two
 // threads on one CPU; and one between threads on two CPUs (a wake-up from
 // one CPU to another), beside the same two threads handing off by spinning
-// (Spin: no wake-up, the floor an emulator on a busy host sets). What Go's
+// (Spin: no wake-up; under an emulator, a gauge of the host). What Go's
 // API does not say — which CPU a thread is
 // on, binding it to one, whether a thread ended — a Platform answers for
 // each system.
@@ -85,7 +85,7 @@ type Result struct {
 	Switch   time.Duration // one hand-off between two threads on one CPU
 	Wake     time.Duration // one hand-off between threads on two CPUs
 	// Spin is one hand-off between the same two CPUs by spinning (Spin),
-	// measured with Wake: the floor under it on this host.
+	// measured with Wake: whether the host ran both CPUs at once.
 	Spin time.Duration
 	// OnCPUs are the CPUs the two ping-pong threads ran on (checked at
 	// their start and end, every round).
@@ -240,9 +240,11 @@ func PingPong(p Platform, n int, pins [2]int) (time.Duration, [2]int, error) {
 
 // Spin is PingPong with the two threads handing a counter back and forth
 // by spinning on it: no thread sleeps, so no wake-up is involved, and a
-// hand-off costs what it takes the two CPUs to see each other's writes —
-// under an emulator, for the host to run both virtual CPUs at once. It is
-// the floor under a wake-up between the same two CPUs.
+// hand-off costs what it takes the two CPUs to see each other's writes.
+// Under an emulator that is a gauge of the host rather than of the guest:
+// about 100 ns while the host runs both virtual CPUs at once, up to
+// milliseconds while it does not (the spinning one then holds a host core
+// the other waits for, where a halted one would have given it up).
 func Spin(p Platform, n int, pins [2]int) (time.Duration, [2]int, error) {
 	var turn atomic.Int64
 	const stop = -1
