@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,31 +119,6 @@ func TestSchedOutside(t *testing.T) {
 	})
 	t.Run("boot", func(t *testing.T) { testBootSched(t, elf, "wakefirst", "2 1 0 2 1 0 2 1 0 2 1 0") })
 }
-
-// BenchmarkSched boots configs/sched with sched/bench measuring (the
-// schedbench option) and reports its figures: thread create+join, a switch
-// between two threads on one CPU, a wake-up from one CPU to another, in
-// ns. One boot per run; not part of make test (go test -bench).
-func BenchmarkSched(b *testing.B) {
-	qemutest.NeedQEMU(b)
-	elf := qemutest.BuildConfig(b, "configs/sched")
-	for b.Loop() {
-		vm := qemutest.Boot(b, qemu.Options{CPUs: 4, Memory: "1G", Kernel: elf, Append: "test=sched/bench schedbench"})
-		l, m, err := vm.VM.Expect(benchLine, bootTimeout)
-		if err != nil {
-			b.Fatalf("no bench line: %v\n%s", err, vm.TailReport())
-		}
-		b.Logf("%s", l.Text)
-		b.ReportMetric(0, "ns/op") // a boot is not the operation measured
-		for i, unit := range []string{"create-join-ns", "switch-ns", "wake-ns"} {
-			v, _ := strconv.ParseFloat(m[i+1], 64)
-			b.ReportMetric(v, unit)
-		}
-		vm.Kill()
-	}
-}
-
-var benchLine = regexp.MustCompile(`bench create_join_ns=(\d+) switch_ns=(\d+) wake_ns=(\d+)`)
 
 // TestSchedSmoke builds the toolchain's smoke kernel (toolchain/smoke, a
 // hand-written main on core.Boot) with sched/rr linked in, through an

@@ -60,8 +60,9 @@
 // # The thread API
 //
 // Start runs a function on a kernel thread of its own with options (OnCPU,
-// OnNode, Named, AtPriority, StackSize), Join waits for it, Yield gives up
-// the CPU, Sleep and Park block the thread (not just the goroutine), CPU
+// OnNode, Named, AtPriority, StackSize), Join waits for it, Bind binds the
+// thread of a goroutine that locked it (runtime.LockOSThread) to a CPU as
+// OnCPU would, Yield gives up the CPU, Sleep and Park block the thread (not just the goroutine), CPU
 // says where the caller runs, PreemptOff and PreemptOn hold the CPU,
 // Thread.Stats and Self give switches, run time and preemptions, and List
 // gives every kernel thread with its name, state and statistics (the

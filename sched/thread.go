@@ -187,6 +187,26 @@ func (s Stats) since(at Stats) Stats {
 // has for it; the calling goroutine stays on its thread.
 func Yield() { yield() }
 
+// Bind binds the calling thread to CPU cpu, as OnCPU binds a thread that
+// Start starts, in place of any binding it had, and returns running
+// there; Bind(-1) unbinds it. It is for a goroutine locked to its thread
+// (runtime.LockOSThread): any other leaves the binding on a thread it may
+// leave at any time. The binding ends with the thread (a Start thread's
+// when its function returns).
+func Bind(cpu int) error {
+	if cur == nil {
+		return ErrNotRunning
+	}
+	o := options{cpu: cpu, node: -1}
+	if err := o.check(); err != nil {
+		return err
+	}
+	t := current()
+	setAttrs(t, int32(cpu), -1, int32(Priority(t)))
+	migrate()
+	return nil
+}
+
 // CPU is the index of the CPU the caller runs on (platform.CPUIndex). A
 // goroutine that is not bound can move at any time after.
 func CPU() int { return platform.CPUIndex() }

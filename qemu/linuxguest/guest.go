@@ -3,8 +3,9 @@
 // builds the program as a static /init and packs it in a newc cpio
 // (CPIOWriter), and Options adds the kernel, the initramfs and a serial
 // console command line to a QEMU machine. The toolchain's Linux baseline
-// (toolchain/linuxguest) and core/acpi's fixture dumper
-// (qemu/internal/acpidump) boot their guests this way.
+// (toolchain/linuxguest), qemu's BenchmarkSchedVsLinux (sched/schedbench's
+// /init) and core/acpi's fixture dumper (qemu/internal/acpidump) boot their
+// guests this way.
 package linuxguest
 
 import (

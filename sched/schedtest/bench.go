@@ -3,12 +3,14 @@
 package schedtest
 
 import (
-	"sync/atomic"
+	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/aerokernel/aero/core"
 	"github.com/aerokernel/aero/core/ktest"
 	"github.com/aerokernel/aero/sched"
+	"github.com/aerokernel/aero/sched/schedbench"
 )
 
 func init() {
@@ -16,103 +18,83 @@ func init() {
 }
 
 // benchOption is the kernel command line option that makes sched/bench
-// measure (qemu's BenchmarkSched boots with it); without it the test
-// skips, so that test=all stays short.
+// measure (qemu's BenchmarkSchedVsLinux boots with it); without it the
+// test skips, so that test=all stays short.
 const benchOption = "schedbench"
 
-// testBench measures, and logs as "bench create_join_ns=N switch_ns=N
-// wake_ns=N": starting and joining a thread, a switch between two threads
-// bound to one CPU (each yielding to the other), and a wake-up from one
-// CPU to another (two threads on two CPUs unparking each other in turn:
-// half a round trip).
+// testBench runs the workload a Linux guest runs too (sched/schedbench,
+// with schedbench.Default) on sched's kernel threads, logs its line, and
+// checks on sched's own books what the workload cannot see through Go's
+// API: that its create+joins ended as many kernel threads (Exits) and
+// left the thread table no larger; it logs the reschedule IPIs sent (a
+// wake-up of a halted CPU takes one).
 func testBench(t *ktest.T) {
 	k := core.Running()
 	if k.Cmdline == nil || !k.Cmdline.Has(benchOption) {
 		t.Skipf("measures only with %s on the command line", benchOption)
 	}
-	if len(k.CPUs) < 3 {
-		t.Skipf("needs 3 CPUs, has %d", len(k.CPUs))
-	}
-	const creates, switches, wakes = 200, 20_000, 2_000
-
-	start := time.Now()
-	for range creates {
-		th, err := sched.Start(func() {})
-		if err != nil {
-			t.Fatal(err)
-		}
-		th.Join()
-	}
-	createJoin := time.Since(start) / creates
-
-	// Two threads on CPU 1, the timer off, yielding to each other.
-	var ready atomic.Int32
-	var elapsed [2]time.Duration
-	var ths [2]*sched.Thread
-	for i := range ths {
-		th, err := sched.Start(func() {
-			sched.PreemptOff()
-			defer sched.PreemptOn()
-			ready.Add(1)
-			for ready.Load() < 2 {
-				sched.Yield()
-			}
-			s := time.Now()
-			for range switches {
-				sched.Yield()
-			}
-			elapsed[i] = time.Since(s)
-		}, sched.OnCPU(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ths[i] = th
-	}
-	for _, th := range ths {
-		th.Join()
-	}
-	// Each Yield of one thread is a switch to the other and back.
-	switchNS := max(elapsed[0], elapsed[1]) / (2 * switches)
-
-	// Ping-pong across CPUs 1 and 2.
-	var flags [2]uint32
-	var peers [2]*sched.Thread
-	started := make(chan struct{})
-	var wakeTime time.Duration
-	b, err := sched.Start(func() {
-		<-started
-		for range wakes {
-			sched.Park(&flags[1])
-			flags[1] = 0
-			peers[0].Unpark(&flags[0])
-		}
-	}, sched.OnCPU(2))
+	p := &benchPlatform{}
+	exits, threads := sched.Exits(), sched.NumThreads()
+	sent, _ := sched.ReschedIPIs()
+	r, err := schedbench.Run(p, schedbench.Default)
+	t.Log(schedbench.Report(r, err))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := sched.Start(func() {
-		<-started
-		s := time.Now()
-		for range wakes {
-			peers[1].Unpark(&flags[1])
-			sched.Park(&flags[0])
-			flags[0] = 0
-		}
-		wakeTime = time.Since(s)
-	}, sched.OnCPU(1))
-	if err != nil {
-		t.Fatal(err)
+	ended := sched.Exits() - exits
+	after := sched.NumThreads()
+	ipis, _ := sched.ReschedIPIs()
+	ipis -= sent
+	t.Logf("policy=%s timer=%s; kernel threads: %d before, %d after, %d ended; %d reschedule IPIs sent",
+		k.Scheduler.Name(), sched.PreemptTimer(), threads, after, ended, ipis)
+	// Each create+join of the warm-up, the timed rounds and the check ends
+	// a thread (but one that ran on the boot thread, which never ends).
+	c := schedbench.Default
+	runs := uint64(c.Creates/10 + 1 + c.Rounds*c.Creates + c.Checks)
+	if ended+1 < runs {
+		t.Errorf("%d create+joins ended %d kernel threads", runs, ended)
 	}
-	peers[0], peers[1] = a, b
-	sent0, taken0 := sched.ReschedIPIs()
-	close(started)
-	a.Join()
-	b.Join()
-	wakeNS := wakeTime / (2 * wakes)
-	sent, taken := sched.ReschedIPIs()
-	sent, taken = sent-sent0, taken-taken0
+	if after > threads+runtime.NumCPU()+2 {
+		t.Errorf("the thread table grew from %d to %d threads over %d create+joins", threads, after, runs)
+	}
+}
 
-	t.Logf("bench create_join_ns=%d switch_ns=%d wake_ns=%d policy=%s timer=%s",
-		createJoin.Nanoseconds(), switchNS.Nanoseconds(), wakeNS.Nanoseconds(), k.Scheduler.Name(), sched.PreemptTimer())
-	t.Logf("reschedule IPIs during the %d wake-ups: %d sent, %d taken", 2*wakes, sent, taken)
+// benchPlatform is schedbench's Platform on sched: the CPU index, Bind, and
+// ended threads counted by Exits. The boot thread (TID 0, the runtime's
+// m0) is the main thread.
+type benchPlatform struct {
+	exits uint64
+	tids  []sched.TID
+}
+
+func (*benchPlatform) Name() string       { return "aero" }
+func (*benchPlatform) CPU() int           { return sched.CPU() }
+func (*benchPlatform) Pin(cpu int) error  { return sched.Bind(cpu) }
+func (p *benchPlatform) MarkThread(i int) { p.tids[i] = sched.Current() }
+
+// BeginThreads counts from when no thread has ended for settle (at most
+// for a second): Exits counts every thread's end, and the last threads of
+// the timed rounds may still be ending.
+func (p *benchPlatform) BeginThreads(n int) error {
+	p.tids = make([]sched.TID, n)
+	const settle = 20 * time.Millisecond
+	p.exits = sched.Exits()
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		time.Sleep(settle)
+		e := sched.Exits()
+		if e == p.exits {
+			return nil
+		}
+		p.exits = e
+	}
+	return fmt.Errorf("threads kept ending for a second before the create check (Exits %d)", p.exits)
+}
+
+func (p *benchPlatform) EndedThreads() (ended, onMain int, err error) {
+	for _, id := range p.tids {
+		if id == 0 {
+			onMain++
+		}
+	}
+	return int(sched.Exits() - p.exits), onMain, nil
 }

@@ -5,6 +5,8 @@
 // with test=all under whichever sched policy the kernel links:
 //   - sched/bound: a thread bound to each CPU stays there across 1,000
 //     yields and sleeps (its APIC ID checked after each);
+//   - sched/bind: a goroutine that locked its thread binds it (Bind) to
+//     each CPU in turn and stays on it, then unbinds it;
 //   - sched/locked: 16 goroutines locked to their threads all progress;
 //   - sched/exit: goroutines that exit locked to their threads end those
 //     threads (the runtime's Exit hook), whose slots and stacks are used
@@ -12,7 +14,10 @@
 //   - sched/fp: floating-point work in many threads that the timer
 //     preempts comes out bit for bit as without preemption;
 //   - sched/order: the policy workload, whose printed order shows which
-//     policy ran (qemu's TestSchedPolicies asserts it per policy).
+//     policy ran (qemu's TestSched asserts it per policy);
+//   - sched/bench (bench.go): with schedbench on the command line only,
+//     sched/schedbench's workload on sched's threads, for qemu's
+//     BenchmarkSchedVsLinux.
 package schedtest
 
 import (
@@ -33,6 +38,7 @@ import (
 
 func init() {
 	ktest.Register("sched/bound", testBound)
+	ktest.Register("sched/bind", testBind)
 	ktest.Register("sched/locked", testLocked)
 	ktest.Register("sched/exit", testExit)
 	ktest.Register("sched/order", testOrder)
@@ -198,6 +204,49 @@ func testLocked(t *ktest.T) {
 		locked, steps, locked, used, n, threads)
 	if threads <= n {
 		t.Errorf("%d kernel threads for %d locked goroutines on %d CPUs", threads, locked, n)
+	}
+}
+
+// testBind binds a locked goroutine's thread to each CPU, last first (so
+// that each Bind moves it), and checks its CPU and APIC ID across yields
+// and sleeps; Bind(-1) leaves it unbound, and a CPU that does not exist is
+// an error.
+func testBind(t *ktest.T) {
+	k := core.Running()
+	n := len(k.CPUs)
+	if err := sched.Bind(n); err == nil {
+		t.Errorf("Bind(%d) on %d CPUs: no error", n, n)
+	}
+	errs := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		self := sched.Current()
+		for cpu := n - 1; cpu >= 0; cpu-- {
+			if err := sched.Bind(cpu); err != nil {
+				errs <- err
+				return
+			}
+			for i := range 100 {
+				if at, id := sched.CPU(), uint32(platform.ProcessorID()); at != cpu || id != k.CPUs[cpu].APICID || sched.Bound(self) != cpu {
+					errs <- fmt.Errorf("bound to CPU %d (APIC ID %d): round %d on CPU %d (APIC ID %d), Bound %d", cpu, k.CPUs[cpu].APICID, i, at, id, sched.Bound(self))
+					return
+				}
+				if i%2 == 0 {
+					sched.Yield()
+				} else {
+					time.Sleep(10 * time.Microsecond)
+				}
+			}
+		}
+		if err := sched.Bind(-1); err != nil || sched.Bound(self) != -1 {
+			errs <- fmt.Errorf("Bind(-1) = %v, Bound %d after", err, sched.Bound(self))
+			return
+		}
+		errs <- nil
+	}()
+	if err := <-errs; err != nil {
+		t.Error(err)
 	}
 }
 
