@@ -2,7 +2,10 @@
 
 package platform
 
-import _ "unsafe" // go:linkname
+import (
+	"math/bits"
+	_ "unsafe" // go:linkname
+)
 
 // The clock is the TSC, scaled by a factor measured against a reference
 // timer. CPUID's TSC frequency cannot be trusted: under QEMU's TCG it
@@ -113,9 +116,10 @@ const (
 	pitCh0Latch = 0b00_00_000_0 // channel 0 counter latch
 )
 
-// calibrationTicks is ~50 ms of PIT time: long enough that the cost of a
-// port read under TCG is lost in it, short enough not to slow the boot.
-const calibrationTicks = PITHz / 20
+// calibrationTicks is ~20 ms of PIT time, one of countTSC's windows: long
+// enough that a reading's bracket (a few port accesses under TCG) is lost
+// in it, short enough that three do not slow the boot.
+const calibrationTicks = PITHz / 50
 
 // calibrationTimeout bounds calibration in TSC ticks (2^35: ~10 s at
 // 3 GHz) in case there is no PIT (microvm,pit=off): its ports read 0xff.
@@ -130,42 +134,121 @@ func measurePIT() uint64 {
 	outb(pitChannel0, 0)
 	read := func() uint64 { return uint64(readPIT()) }
 	elapsed := func(prev, cur uint64) uint64 { return pitElapsed(uint16(prev), uint16(cur)) }
-	dtsc, ticks, ok := countTSC(read, elapsed, calibrationTicks)
+	dtsc, ticks, ok := countTSC(read, elapsed, calibrationTicks, 1<<16)
 	if !ok {
 		return 0
 	}
 	return tscHz(dtsc, ticks)
 }
 
-// countTSC counts TSC ticks while a reference counter advances want ticks:
-// it waits for the counter to change, so counting starts on a tick edge,
-// then reads it until want ticks have passed; elapsed turns two readings
-// into ticks (a down-counter, a wrap). It returns the TSC ticks and the
-// reference ticks counted, or ok false when the reference did not count
-// within calibrationTimeout TSC ticks.
-func countTSC(read func() uint64, elapsed func(prev, cur uint64) uint64, want uint64) (dtsc, ticks uint64, ok bool) {
+// calibrationRounds is how many windows countTSC measures; it keeps the
+// median rate.
+const calibrationRounds = 3
+
+// countTSC counts TSC ticks while a reference counter advances want ticks,
+// calibrationRounds times, and returns the window of median rate (TSC
+// ticks and reference ticks), or ok false when the reference did not count
+// within calibrationTimeout TSC ticks. wrap is the reference's range in
+// ticks (0: it does not wrap within a window); elapsed turns two readings
+// into ticks (a down-counter, a wrap).
+//
+// Under TCG the host can take a virtual CPU away for milliseconds at any
+// point; measured once, with the TSC read after the reference, a soak
+// boot on a loaded host calibrated 2763 MHz for 2450 (its 2 s sleeps took
+// 2.26 s). So every reading is bracketed by two TSC reads and a window
+// only starts or ends on a reading whose bracket is narrow; a window in
+// which the reference may have wrapped unseen is measured again; and the
+// median of the windows is kept, which one disturbed window cannot move.
+func countTSC(read func() uint64, elapsed func(prev, cur uint64) uint64, want, wrap uint64) (dtsc, ticks uint64, ok bool) {
+	var w [calibrationRounds]struct{ dtsc, ticks uint64 }
 	start := rdtsc()
-	prev := read()
+	for i := 0; i < len(w); {
+		d, t, res := countWindow(read, elapsed, want, wrap, start)
+		switch res {
+		case windowTimeout:
+			return 0, 0, false
+		case windowOK:
+			w[i].dtsc, w[i].ticks = d, t
+			i++
+		}
+	}
+	// Sort by rate, dtsc/ticks, comparing cross products (128 bits).
+	less := func(a, b int) bool {
+		ahi, alo := bits.Mul64(w[a].dtsc, w[b].ticks)
+		bhi, blo := bits.Mul64(w[b].dtsc, w[a].ticks)
+		return ahi < bhi || ahi == bhi && alo < blo
+	}
+	for i := 1; i < len(w); i++ {
+		for j := i; j > 0 && less(j, j-1); j-- {
+			w[j], w[j-1] = w[j-1], w[j]
+		}
+	}
+	m := w[len(w)/2]
+	return m.dtsc, m.ticks, true
+}
+
+// Outcomes of countWindow.
+const (
+	windowOK = iota
+	windowAgain
+	windowTimeout
+)
+
+// narrowBracket is how much wider than the narrowest seen a reading's
+// bracket of TSC reads may be and still time a window's start or end.
+const narrowBracket = 4
+
+// countWindow measures one window of countTSC: from the first reading
+// that sees the reference change to the first at or past want ticks, each
+// with a narrow bracket, timed at the bracket's middle. It asks for
+// another window (windowAgain) when two readings lie so far apart, by the
+// rate measured so far, that a wrapping reference may have wrapped
+// between them.
+func countWindow(read func() uint64, elapsed func(prev, cur uint64) uint64, want, wrap, start uint64) (dtsc, ticks uint64, res int) {
+	minBracket := ^uint64(0)
+	reading := func() (v, before, after uint64) {
+		before = rdtsc()
+		v = read()
+		after = rdtsc()
+		minBracket = min(minBracket, after-before)
+		return v, before, after
+	}
+	narrow := func(before, after uint64) bool { return after-before <= narrowBracket*minBracket }
+	prev, _, _ := reading()
+	var t0, last uint64
 	for {
-		c := read()
+		c, b, a := reading()
+		if a-start > calibrationTimeout {
+			return 0, 0, windowTimeout
+		}
 		if c != prev {
 			prev = c
-			break
-		}
-		if rdtsc()-start > calibrationTimeout {
-			return 0, 0, false
+			if narrow(b, a) {
+				t0, last = b+(a-b)/2, a
+				break
+			}
 		}
 	}
-	t0 := rdtsc()
-	for ticks < want {
-		c := read()
+	for {
+		c, b, a := reading()
+		if a-start > calibrationTimeout {
+			return 0, 0, windowTimeout
+		}
 		ticks += elapsed(prev, c)
 		prev = c
-		if rdtsc()-start > calibrationTimeout {
-			return 0, 0, false
+		if wrap != 0 && ticks > 0 {
+			// TSC ticks per reference tick so far, against the gap
+			// since the last reading: half a wrap is the most that
+			// elapsed can be trusted to have seen.
+			if gap := b - last; ticks >= 64 && gap/(wrap/2) > (b-t0)/ticks {
+				return 0, 0, windowAgain
+			}
+		}
+		last = a
+		if ticks >= want && narrow(b, a) {
+			return b + (a-b)/2 - t0, ticks, windowOK
 		}
 	}
-	return rdtsc() - t0, ticks, true
 }
 
 func readPIT() uint16 {

@@ -23,8 +23,9 @@ const (
 	hpetCounter      = 0xf0
 	hpetEnable       = 1 << 0
 	pmTimerHz        = 3579545
-	// calibrationWindow is how long a calibration counts TSC ticks.
-	calibrationWindow = 50 * time.Millisecond
+	// calibrationWindow is how long each of countTSC's windows counts
+	// TSC ticks.
+	calibrationWindow = 20 * time.Millisecond
 )
 
 // Recalibrate measures the TSC against the best reference timer the ACPI
@@ -78,7 +79,7 @@ func measureHPET(h *acpi.HPET) (uint64, error) {
 	}
 	want := uint64(calibrationWindow.Nanoseconds()) * 1_000_000 / period
 	read := func() uint64 { return regs.Read64(hpetCounter) }
-	dtsc, ticks, ok := countTSC(read, func(prev, cur uint64) uint64 { return cur - prev }, want)
+	dtsc, ticks, ok := countTSC(read, func(prev, cur uint64) uint64 { return cur - prev }, want, 0)
 	if !ok {
 		return 0, fmt.Errorf("HPET counter does not count")
 	}
@@ -97,7 +98,7 @@ func measurePMTimer(f *acpi.FADT) (uint64, error) {
 	want := uint64(pmTimerHz) * uint64(calibrationWindow) / uint64(time.Second)
 	read := func() uint64 { return uint64(inl(port) & mask) }
 	elapsed := func(prev, cur uint64) uint64 { return uint64((uint32(cur) - uint32(prev)) & mask) }
-	dtsc, ticks, ok := countTSC(read, elapsed, want)
+	dtsc, ticks, ok := countTSC(read, elapsed, want, uint64(mask)+1)
 	if !ok {
 		return 0, fmt.Errorf("PM timer does not count")
 	}
