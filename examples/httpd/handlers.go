@@ -9,7 +9,9 @@
 //	GET  /stats          the network interfaces' counters
 //
 // The handlers are plain Go (Handler), tested on the host; Main
-// (GOOS=tamago) serves them.
+// (GOOS=tamago) serves them on Aero, and ./linuxinit, the /init of a
+// Linux guest, serves the same Handler there, for BenchmarkHTTPDVsLinux
+// (qemu/) to compare the two.
 package httpd
 
 import (
