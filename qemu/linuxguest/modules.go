@@ -65,7 +65,7 @@ func Modules(kernel string, names []string, fetch bool, logf func(string, ...any
 	if !fetch {
 		return nil, fmt.Errorf("linuxguest: %w; the modules come from Debian's %s: fetch them with linuxguest.Modules(..., fetch=true)", err, pkg)
 	}
-	logf("linuxguest: %v; fetching %s again to keep the modules %s beside the kernel", err, pkg, strings.Join(names, " "))
+	logf("%v; fetching %s again to keep the modules %s beside the kernel", err, pkg, strings.Join(names, " "))
 	if _, err := fetchPackage(pkg, filepath.Dir(kernel), names, logf); err != nil {
 		return nil, err
 	}
