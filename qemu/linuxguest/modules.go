@@ -52,15 +52,15 @@ func ModuleDir(kernel string) (string, error) {
 // must be kernel's: a different one in the cache is replaced by it (the
 // modules are then of the kernel that runs), one elsewhere is an error.
 func Modules(kernel string, names []string, fetch bool, logf func(string, ...any)) ([]Module, error) {
-	dir, err := ModuleDir(kernel)
+	ver, err := KernelVersion(kernel)
 	if err != nil {
 		return nil, err
 	}
-	mods, err := resolveModules(names, cachedModule(dir))
+	dir, _ := ModuleDir(kernel)
+	mods, err := resolveModules(names, ver, cachedModule(dir))
 	if err == nil || !errors.Is(err, errNoModule) {
 		return mods, err
 	}
-	ver, _ := KernelVersion(kernel)
 	pkg := "linux-image-" + ver
 	if !fetch {
 		return nil, fmt.Errorf("linuxguest: %w; the modules come from Debian's %s: fetch them with linuxguest.Modules(..., fetch=true)", err, pkg)
@@ -69,7 +69,7 @@ func Modules(kernel string, names []string, fetch bool, logf func(string, ...any
 	if _, err := fetchPackage(pkg, filepath.Dir(kernel), names, logf); err != nil {
 		return nil, err
 	}
-	return resolveModules(names, cachedModule(dir))
+	return resolveModules(names, ver, cachedModule(dir))
 }
 
 // cachedModule finds a module kept by Modules in dir.
@@ -91,8 +91,10 @@ func cachedModule(dir string) func(string) (string, error) {
 func ModuleName(s string) string { return strings.ReplaceAll(s, "-", "_") }
 
 // resolveModules orders names and what they depend on, dependencies
-// first, finding each module's file with find.
-func resolveModules(names []string, find func(string) (string, error)) ([]Module, error) {
+// first, finding each module's file with find. Each must be built for
+// kernel release ver: Linux refuses a module whose vermagic names
+// another (kernel/module/version.c, same_magic).
+func resolveModules(names []string, ver string, find func(string) (string, error)) ([]Module, error) {
 	if len(names) == 0 {
 		return nil, errors.New("linuxguest: no modules named")
 	}
@@ -125,6 +127,9 @@ func resolveModules(names []string, find func(string) (string, error)) ([]Module
 		}
 		if got := ModuleName(info["name"]); got != name {
 			return fmt.Errorf("linuxguest: %s: .modinfo names module %q, want %q", p, info["name"], name)
+		}
+		if magic := info["vermagic"]; !strings.HasPrefix(magic, ver+" ") {
+			return fmt.Errorf("linuxguest: %s: built for kernel %q (vermagic), not %s", p, magic, ver)
 		}
 		for _, d := range strings.Split(info["depends"], ",") {
 			if d = ModuleName(strings.TrimSpace(d)); d != "" {
@@ -220,7 +225,7 @@ func keepModules(root, ver, dir string, names []string, logf func(string, ...any
 	if err != nil {
 		return err
 	}
-	mods, err := resolveModules(names, find)
+	mods, err := resolveModules(names, ver, find)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -86,7 +87,7 @@ func TestResolveModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mods, err := resolveModules([]string{"virtio_pci", "virtio-net", "e1000"}, find)
+	mods, err := resolveModules([]string{"virtio_pci", "virtio-net", "e1000"}, ver, find)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestResolveModules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := resolveModules(c.names, find); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := resolveModules(c.names, ver, find); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v of %v: error %v, want one saying %q", c.names, c.mods, err, c.want)
 		}
 	}
@@ -130,15 +131,19 @@ func TestResolveModules(t *testing.T) {
 func TestModinfoErrors(t *testing.T) {
 	dir := t.TempDir()
 	find := func(name string) (string, error) { return filepath.Join(dir, name+".ko"), nil }
-	writeModule(t, filepath.Join(dir, "wrong.ko"), "name=other", "depends=")
+	writeModule(t, filepath.Join(dir, "wrong.ko"), "name=other", "depends=", "vermagic=6.1.0-1-amd64 SMP")
 	writeModule(t, filepath.Join(dir, "nameless.ko"), "depends=")
+	writeModule(t, filepath.Join(dir, "other.ko"), "name=other", "depends=", "vermagic=6.1.0-2-amd64 SMP")
+	writeModule(t, filepath.Join(dir, "magicless.ko"), "name=magicless", "depends=")
 	os.WriteFile(filepath.Join(dir, "text.ko"), []byte("not an ELF file at all"), 0o644)
 	for name, want := range map[string]string{
-		"wrong":    `.modinfo names module "other", want "wrong"`,
-		"nameless": ".modinfo has no name=",
-		"text":     "bad magic",
+		"wrong":     `.modinfo names module "other", want "wrong"`,
+		"nameless":  ".modinfo has no name=",
+		"other":     `built for kernel "6.1.0-2-amd64 SMP" (vermagic), not 6.1.0-1-amd64`,
+		"magicless": `built for kernel "" (vermagic)`,
+		"text":      "bad magic",
 	} {
-		if _, err := resolveModules([]string{name}, find); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := resolveModules([]string{name}, "6.1.0-1-amd64", find); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one saying %q", name, err, want)
 		}
 	}
@@ -154,7 +159,7 @@ func TestCompressedModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := resolveModules([]string{"e1000"}, find); err == nil || !strings.Contains(err.Error(), "e1000 is compressed (e1000.ko.xz)") {
+	if _, err := resolveModules([]string{"e1000"}, ver, find); err == nil || !strings.Contains(err.Error(), "e1000 is compressed (e1000.ko.xz)") {
 		t.Errorf("a compressed module: error %v", err)
 	}
 }
@@ -242,4 +247,45 @@ func TestModuleFiles(t *testing.T) {
 			t.Fatalf("%s sorts after %s: name order is not load order", f[i-1].Name, f[i].Name)
 		}
 	}
+}
+
+// TestCachedNICModules resolves the NIC drivers among the real modules
+// when a kernel and they are cached (BenchmarkHTTPDVsLinux in qemu/
+// fetches them): each named one is there, and each comes after every
+// module its .modinfo depends on.
+func TestCachedNICModules(t *testing.T) {
+	kernel, err := Kernel(false, t.Logf)
+	if err != nil {
+		t.Skip(err)
+	}
+	names := []string{"virtio_pci", "virtio_net", "e1000"}
+	mods, err := Modules(kernel, names, false, t.Logf)
+	if errors.Is(err, errNoModule) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range mods {
+		info, err := readModinfo(m.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range strings.Split(info["depends"], ",") {
+			if d != "" && !seen[ModuleName(d)] {
+				t.Errorf("%s comes before %s, which it depends on", m.Name, d)
+			}
+		}
+		if seen[m.Name] {
+			t.Errorf("%s twice", m.Name)
+		}
+		seen[m.Name] = true
+	}
+	for _, n := range names {
+		if !seen[n] {
+			t.Errorf("%s missing from %v", n, mods)
+		}
+	}
+	t.Logf("%s: %d modules", kernel, len(mods))
 }
