@@ -32,7 +32,8 @@ var linuxNICModules = []string{"virtio_pci", "virtio_net", "e1000"}
 // one at a time, with the same host load generator as TestHTTPD: a batch
 // of GET / (requests/s), then a download sent back as an upload (MB/s
 // each way, SHA-256 checked). It reports each figure and its Aero/Linux
-// ratio (b.ReportMetric) and prints a table. Reported, not asserted.
+// ratio (b.ReportMetric) and prints a table, with the time from QEMU's
+// start to each guest's ready line beside them. Reported, not asserted.
 //
 //	cd qemu && AERO_GO=$(../toolchain/build.sh) go test -run '^$' -bench HTTPDVsLinux -benchtime 1x -timeout 30m .
 //
@@ -87,13 +88,13 @@ func BenchmarkHTTPDVsLinux(b *testing.B) {
 		cpus, loadBefore, loadAverage())
 	fmt.Printf("GET / %d times at concurrency %d; %d MiB down, then up again (+64 KiB), SHA-256 checked\n",
 		load.requests, load.concurrency, load.mb)
-	fmt.Printf("%-7s %-11s %10s %12s %12s\n", "nic", "guest", "req/s", "down MB/s", "up MB/s")
+	fmt.Printf("%-7s %-11s %10s %12s %12s %10s\n", "nic", "guest", "req/s", "down MB/s", "up MB/s", "ready s")
 	for _, r := range rows {
 		for _, g := range []struct {
 			name string
 			h    httpdFigures
 		}{{"aero", r.aero}, {"linux", r.linux}, {"aero/linux", r.aero.over(r.linux)}} {
-			fmt.Printf("%-7s %-11s %10.2f %12.2f %12.2f\n", r.nic, g.name, g.h.reqPerSec, g.h.downMBps, g.h.upMBps)
+			fmt.Printf("%-7s %-11s %10.2f %12.2f %12.2f %10.2f\n", r.nic, g.name, g.h.reqPerSec, g.h.downMBps, g.h.upMBps, g.h.readySec)
 		}
 	}
 	for _, r := range rows {
@@ -108,11 +109,13 @@ type httpdLoad struct{ requests, concurrency, mb int }
 // ratios of two guests').
 type httpdFigures struct {
 	reqPerSec, downMBps, upMBps float64
-	stats                       string // /stats afterwards, on one line
+	readySec                    float64 // QEMU start to the ready line
+	stats                       string  // /stats afterwards, on one line
 }
 
 func (a httpdFigures) over(b httpdFigures) httpdFigures {
-	return httpdFigures{reqPerSec: a.reqPerSec / b.reqPerSec, downMBps: a.downMBps / b.downMBps, upMBps: a.upMBps / b.upMBps}
+	return httpdFigures{reqPerSec: a.reqPerSec / b.reqPerSec, downMBps: a.downMBps / b.downMBps, upMBps: a.upMBps / b.upMBps,
+		readySec: a.readySec / b.readySec}
 }
 
 // httpdVs is one NIC's row pair.
@@ -162,7 +165,8 @@ func (l httpdLoad) measure(b *testing.B, opts qemu.Options, ready, nic string) h
 	if !strings.Contains(stats, nic) {
 		b.Fatalf("%s: /stats names no %s NIC: %s", line.Text, nic, stats)
 	}
-	f := httpdFigures{reqPerSec: float64(l.requests) / took.Seconds(), downMBps: tr.downMBps(), upMBps: tr.upMBps(), stats: stats}
+	f := httpdFigures{reqPerSec: float64(l.requests) / took.Seconds(), downMBps: tr.downMBps(), upMBps: tr.upMBps(),
+		readySec: booted.Seconds(), stats: stats}
 	b.Logf("%s (ready %v after QEMU started): %.0f requests/s, down %.2f MB/s, up %.2f MB/s",
 		line.Text, booted.Round(time.Millisecond), f.reqPerSec, f.downMBps, f.upMBps)
 	return f
