@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,9 @@ var linuxNICModules = []string{"virtio_pci", "virtio_net", "e1000"}
 // of GET / (requests/s), then a download sent back as an upload (MB/s
 // each way, SHA-256 checked). It reports each figure and its Aero/Linux
 // ratio (b.ReportMetric) and prints a table, with the time from QEMU's
-// start to each guest's ready line beside them. Reported, not asserted.
+// start to each guest's ready line beside them. AERO_HTTPD_RUNS=N has
+// the two guests take turns N times: the table shows every run, the
+// metrics are medians. Reported, not asserted.
 //
 //	cd qemu && AERO_GO=$(../toolchain/build.sh) go test -run '^$' -bench HTTPDVsLinux -benchtime 1x -timeout 30m .
 //
@@ -65,22 +68,25 @@ func BenchmarkHTTPDVsLinux(b *testing.B) {
 	}
 	cpus := envInt(b, "AERO_HTTPD_CPUS", 2)
 	loadBefore := loadAverage()
-	var rows []httpdVs
-	for _, nic := range []string{qemu.NetVirtio, qemu.NetE1000} {
+	// The runs are AERO_HTTPD_RUNS, not b.N: with -benchtime Nx the
+	// testing package makes a first call with N=1 before the one with N.
+	runs := envInt(b, "AERO_HTTPD_RUNS", 1)
+	nics := []httpdNIC{{nic: qemu.NetVirtio}, {nic: qemu.NetE1000}}
+	for i := range nics {
+		nic := nics[i].nic
 		b.Run(qemu.MachineQ35+"/"+nic, func(b *testing.B) {
-			for range b.N {
+			n := httpdNIC{nic: nic}
+			for range b.N * runs {
 				machine := qemu.Options{Machine: qemu.MachineQ35, CPUs: cpus, Memory: "1G", Net: nic}
 				aero := machine
 				aero.Kernel = elf
-				r := httpdVs{nic: nic,
-					aero:  load.measure(b, aero, `^httpd: serving on `, nic),
-					linux: load.measure(b, linuxguest.Options(machine, kernel, initrd, "quiet"), linuxHTTPDReady, nic),
-				}
-				rows = append(rows, r)
-				b.ReportMetric(0, "ns/op")
-				for _, m := range r.metrics() {
-					b.ReportMetric(m.value, m.unit)
-				}
+				n.aero = append(n.aero, load.measure(b, aero, `^httpd: serving on `, nic))
+				n.linux = append(n.linux, load.measure(b, linuxguest.Options(machine, kernel, initrd, "quiet"), linuxHTTPDReady, nic))
+			}
+			nics[i] = n // the last call's
+			b.ReportMetric(0, "ns/op")
+			for _, m := range n.metrics() {
+				b.ReportMetric(m.value, m.unit)
 			}
 		})
 	}
@@ -88,17 +94,30 @@ func BenchmarkHTTPDVsLinux(b *testing.B) {
 		cpus, loadBefore, loadAverage())
 	fmt.Printf("GET / %d times at concurrency %d; %d MiB down, then up again (+64 KiB), SHA-256 checked\n",
 		load.requests, load.concurrency, load.mb)
-	fmt.Printf("%-7s %-11s %10s %12s %12s %10s\n", "nic", "guest", "req/s", "down MB/s", "up MB/s", "ready s")
-	for _, r := range rows {
-		for _, g := range []struct {
-			name string
-			h    httpdFigures
-		}{{"aero", r.aero}, {"linux", r.linux}, {"aero/linux", r.aero.over(r.linux)}} {
-			fmt.Printf("%-7s %-11s %10.2f %12.2f %12.2f %10.2f\n", r.nic, g.name, g.h.reqPerSec, g.h.downMBps, g.h.upMBps, g.h.readySec)
-		}
+	fmt.Printf("%-7s %-6s %-11s %10s %12s %12s %10s\n", "nic", "run", "guest", "req/s", "down MB/s", "up MB/s", "ready s")
+	row := func(nic, run, guest string, h httpdFigures) {
+		fmt.Printf("%-7s %-6s %-11s %10.2f %12.2f %12.2f %10.2f\n", nic, run, guest, h.reqPerSec, h.downMBps, h.upMBps, h.readySec)
 	}
-	for _, r := range rows {
-		fmt.Printf("%s /stats after: aero %s | linux %s\n", r.nic, r.aero.stats, r.linux.stats)
+	for _, n := range nics {
+		if len(n.aero) == 0 {
+			continue // its sub-benchmark was not run (-bench filter) or failed
+		}
+		for i := range n.aero {
+			row(n.nic, fmt.Sprint(i+1), "aero", n.aero[i])
+			row(n.nic, fmt.Sprint(i+1), "linux", n.linux[i])
+		}
+		run := "1"
+		if len(n.aero) > 1 {
+			run = "median"
+			row(n.nic, run, "aero", median(n.aero))
+			row(n.nic, run, "linux", median(n.linux))
+		}
+		row(n.nic, run, "aero/linux", median(n.aero).over(median(n.linux)))
+	}
+	for _, n := range nics {
+		for i := range n.aero {
+			fmt.Printf("%s run %d /stats after: aero %s | linux %s\n", n.nic, i+1, n.aero[i].stats, n.linux[i].stats)
+		}
 	}
 }
 
@@ -118,24 +137,46 @@ func (a httpdFigures) over(b httpdFigures) httpdFigures {
 		readySec: a.readySec / b.readySec}
 }
 
-// httpdVs is one NIC's row pair.
-type httpdVs struct {
+// httpdNIC is one NIC's runs, a measure of each guest per run.
+type httpdNIC struct {
 	nic         string
-	aero, linux httpdFigures
+	aero, linux []httpdFigures
 }
 
-func (r httpdVs) metrics() []struct {
+// median is each figure's median over runs (the upper one of an even
+// count).
+func median(runs []httpdFigures) httpdFigures {
+	m := func(f func(httpdFigures) float64) float64 {
+		var v []float64
+		for _, r := range runs {
+			v = append(v, f(r))
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return httpdFigures{
+		reqPerSec: m(func(h httpdFigures) float64 { return h.reqPerSec }),
+		downMBps:  m(func(h httpdFigures) float64 { return h.downMBps }),
+		upMBps:    m(func(h httpdFigures) float64 { return h.upMBps }),
+		readySec:  m(func(h httpdFigures) float64 { return h.readySec }),
+	}
+}
+
+// metrics are the NIC's figures for b.ReportMetric: each guest's median
+// and their ratio.
+func (n httpdNIC) metrics() []struct {
 	value float64
 	unit  string
 } {
-	q := r.aero.over(r.linux)
+	a, l := median(n.aero), median(n.linux)
+	q := a.over(l)
 	return []struct {
 		value float64
 		unit  string
 	}{
-		{r.aero.reqPerSec, "aero-req/s"}, {r.linux.reqPerSec, "linux-req/s"}, {q.reqPerSec, "req-aero/linux"},
-		{r.aero.downMBps, "aero-down-MB/s"}, {r.linux.downMBps, "linux-down-MB/s"}, {q.downMBps, "down-aero/linux"},
-		{r.aero.upMBps, "aero-up-MB/s"}, {r.linux.upMBps, "linux-up-MB/s"}, {q.upMBps, "up-aero/linux"},
+		{a.reqPerSec, "aero-req/s"}, {l.reqPerSec, "linux-req/s"}, {q.reqPerSec, "req-aero/linux"},
+		{a.downMBps, "aero-down-MB/s"}, {l.downMBps, "linux-down-MB/s"}, {q.downMBps, "down-aero/linux"},
+		{a.upMBps, "aero-up-MB/s"}, {l.upMBps, "linux-up-MB/s"}, {q.upMBps, "up-aero/linux"},
 	}
 }
 
