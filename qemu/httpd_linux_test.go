@@ -75,15 +75,19 @@ func BenchmarkHTTPDVsLinux(b *testing.B) {
 	for i := range nics {
 		nic := nics[i].nic
 		b.Run(qemu.MachineQ35+"/"+nic, func(b *testing.B) {
-			n := httpdNIC{nic: nic}
+			// Kept run by run, so that the table shows the runs before
+			// one that failed; a later call starts afresh.
+			n := &nics[i]
+			*n = httpdNIC{nic: nic}
+			defer func() { n.failed = b.Failed() }()
 			for range b.N * runs {
 				machine := qemu.Options{Machine: qemu.MachineQ35, CPUs: cpus, Memory: "1G", Net: nic}
 				aero := machine
 				aero.Kernel = elf
-				n.aero = append(n.aero, load.measure(b, aero, `^httpd: serving on `, nic))
-				n.linux = append(n.linux, load.measure(b, linuxguest.Options(machine, kernel, initrd, "quiet"), linuxHTTPDReady, nic))
+				a := load.measure(b, aero, `^httpd: serving on `, nic)
+				l := load.measure(b, linuxguest.Options(machine, kernel, initrd, "quiet"), linuxHTTPDReady, nic)
+				n.aero, n.linux = append(n.aero, a), append(n.linux, l)
 			}
-			nics[i] = n // the last call's
 			b.ReportMetric(0, "ns/op")
 			for _, m := range n.metrics() {
 				b.ReportMetric(m.value, m.unit)
@@ -99,12 +103,15 @@ func BenchmarkHTTPDVsLinux(b *testing.B) {
 		fmt.Printf("%-7s %-6s %-11s %10.2f %12.2f %12.2f %10.2f\n", nic, run, guest, h.reqPerSec, h.downMBps, h.upMBps, h.readySec)
 	}
 	for _, n := range nics {
-		if len(n.aero) == 0 {
-			continue // its sub-benchmark was not run (-bench filter) or failed
-		}
 		for i := range n.aero {
 			row(n.nic, fmt.Sprint(i+1), "aero", n.aero[i])
 			row(n.nic, fmt.Sprint(i+1), "linux", n.linux[i])
+		}
+		if n.failed {
+			fmt.Printf("%-7s %-6d FAILED: see the log above\n", n.nic, len(n.aero)+1)
+		}
+		if len(n.aero) == 0 {
+			continue // not run (a -bench filter), or its first run failed
 		}
 		run := "1"
 		if len(n.aero) > 1 {
@@ -141,6 +148,7 @@ func (a httpdFigures) over(b httpdFigures) httpdFigures {
 type httpdNIC struct {
 	nic         string
 	aero, linux []httpdFigures
+	failed      bool // the run after the last in aero failed
 }
 
 // median is each figure's median over runs (the upper one of an even
