@@ -63,7 +63,7 @@ func Modules(kernel string, names []string, fetch bool, logf func(string, ...any
 	}
 	pkg := "linux-image-" + ver
 	if !fetch {
-		return nil, fmt.Errorf("linuxguest: %w; the modules come from Debian's %s: fetch them with linuxguest.Modules(..., fetch=true)", err, pkg)
+		return nil, fmt.Errorf("%w; the modules come from Debian's %s: fetch them with linuxguest.Modules(..., fetch=true)", err, pkg)
 	}
 	logf("%v; fetching %s again to keep the modules %s beside the kernel", err, pkg, strings.Join(names, " "))
 	if _, err := fetchPackage(pkg, filepath.Dir(kernel), names, logf); err != nil {
