@@ -204,11 +204,16 @@ func (l httpdLoad) measure(b *testing.B, opts qemu.Options, ready, nic string) h
 	line, _ := vm.Expect(ready, bootTimeout)
 	booted := time.Since(vm.Start)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	defer func() {
+		if b.Failed() { // before vm.Kill: deferred calls run last first
+			b.Logf("%s: failed; /stats now: %s", line.Text, statsNow(base))
+		}
+	}()
 	c := transferClient(l.mb)
 	waitForHTTPD(b, c, base)
 	took := requestBatch(b, requestClient(), base, l.requests, l.concurrency)
 	if b.Failed() {
-		b.Fatalf("%s: the batch failed; /stats now: %s", line.Text, statsNow(base))
+		b.FailNow()
 	}
 	tr := roundTrip(b, c, base, l.mb<<20)
 	stats := oneLine(httpGet(b, c, base+"/stats"))
