@@ -140,7 +140,7 @@ func TestHTTPD(t *testing.T) {
 }
 
 // envInt reads a positive integer from the environment, def when unset.
-func envInt(t *testing.T, key string, def int) int {
+func envInt(t testing.TB, key string, def int) int {
 	s := os.Getenv(key)
 	if s == "" {
 		return def
@@ -152,7 +152,7 @@ func envInt(t *testing.T, key string, def int) int {
 	return v
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -163,44 +163,11 @@ func freePort(t *testing.T) int {
 
 func testHTTPD(t *testing.T, base string) {
 	mb := envInt(t, "AERO_HTTPD_MB", 4)
-	// A transfer under TCG on a loaded host runs at 1-2 MB/s: 5 s per MiB
-	// of room, a minute at least.
-	c := &http.Client{Timeout: time.Minute + time.Duration(mb)*5*time.Second}
-	get := func(path string) []byte {
-		t.Helper()
-		resp, err := c.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %s, %v", path, resp.Status, err)
-		}
-		return b
-	}
-	// The server is up once "serving" is printed; the forward may take
-	// a moment longer.
-	var first []byte
-	for i := 0; ; i++ {
-		resp, err := c.Get(base + "/")
-		if err == nil {
-			first, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			break
-		}
-		if i == 20 {
-			t.Fatal(err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if !bytes.HasPrefix(first, []byte("Aero httpd: up ")) {
-		t.Fatalf("GET /: %q", first)
-	}
-
+	c := transferClient(mb)
+	waitForHTTPD(t, c, base)
 	requests, concurrency := envInt(t, "AERO_HTTPD_REQUESTS", 200), envInt(t, "AERO_HTTPD_CONCURRENCY", 8)
 	for r := range envInt(t, "AERO_HTTPD_ROUNDS", 1) {
-		took := requestBatch(t, &http.Client{Timeout: 30 * time.Second}, base, requests, concurrency)
+		took := requestBatch(t, requestClient(), base, requests, concurrency)
 		if t.Failed() {
 			t.Logf("batch %d failed; /stats now: %s", r+1, statsNow(base))
 			if gdb := os.Getenv("AERO_HTTPD_GDB"); gdb != "" {
@@ -210,17 +177,87 @@ func testHTTPD(t *testing.T, base string) {
 			t.FailNow()
 		}
 		t.Logf("batch %d: %d requests at concurrency %d in %v: %.0f requests/s; /stats: %s", r+1, requests, concurrency,
-			took.Round(time.Millisecond), float64(requests)/took.Seconds(), strings.ReplaceAll(strings.TrimSpace(string(get("/stats"))), "\n", "; "))
+			took.Round(time.Millisecond), float64(requests)/took.Seconds(), oneLine(httpGet(t, c, base+"/stats")))
 	}
+	tr := roundTrip(t, c, base, mb<<20)
+	t.Logf("%d MiB down in %v (%.2f MB/s), %d MiB up in %v (%.2f MB/s), SHA-256 equal", mb, tr.down.Round(time.Millisecond),
+		tr.downMBps(), mb, tr.up.Round(time.Millisecond), tr.upMBps())
+}
 
-	n := mb << 20
+// The host's load generator for examples/httpd (TestHTTPD, and
+// BenchmarkHTTPDVsLinux against Aero's and a Linux guest's server alike):
+// waitForHTTPD, requestBatch and roundTrip.
+
+// transferClient is the client for transfers of mb MiB. A transfer under
+// TCG on a loaded host runs at 1-2 MB/s: 5 s per MiB of room, a minute
+// at least.
+func transferClient(mb int) *http.Client {
+	return &http.Client{Timeout: time.Minute + time.Duration(mb)*5*time.Second}
+}
+
+// requestClient is requestBatch's client: a request taking 30 s means
+// the server stopped answering.
+func requestClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
+
+// httpGet returns the body of a GET of url, failing the test on an error
+// or a status other than 200.
+func httpGet(t testing.TB, c *http.Client, url string) []byte {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s, %v", url, resp.Status, err)
+	}
+	return b
+}
+
+// waitForHTTPD waits for the server at base to answer GET / with the
+// greeting of examples/httpd's Handler, and returns it. The server is up
+// once it says it is serving; the host forward may take a moment longer.
+func waitForHTTPD(t testing.TB, c *http.Client, base string) string {
+	t.Helper()
+	for i := 0; ; i++ {
+		resp, err := c.Get(base + "/")
+		if err == nil {
+			first, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !bytes.HasPrefix(first, []byte("Aero httpd: up ")) {
+				t.Fatalf("GET /: %q, want examples/httpd's greeting", first)
+			}
+			return string(first)
+		}
+		if i == 20 {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// transfer is what roundTrip measured.
+type transfer struct {
+	down, up           time.Duration
+	downBytes, upBytes int
+}
+
+func (tr transfer) downMBps() float64 { return float64(tr.downBytes) / tr.down.Seconds() / 1e6 }
+func (tr transfer) upMBps() float64   { return float64(tr.upBytes) / tr.up.Seconds() / 1e6 }
+
+// roundTrip downloads n bytes from base and uploads them back with 64 KiB
+// of random bytes after them (so the upload is not only the server's
+// pattern), failing the test unless the download has n bytes and the
+// server's SHA-256 of the upload is the host's.
+func roundTrip(t testing.TB, c *http.Client, base string, n int) transfer {
+	t.Helper()
 	start := time.Now()
-	data := get(fmt.Sprintf("/download?n=%d", n))
-	down := time.Since(start)
+	data := httpGet(t, c, fmt.Sprintf("%s/download?n=%d", base, n))
+	tr := transfer{down: time.Since(start), downBytes: len(data)}
 	if len(data) != n {
 		t.Fatalf("download: %d bytes, want %d", len(data), n)
 	}
-	// Random bytes too, so the upload is not only the server's pattern.
 	extra := make([]byte, 1<<16)
 	rand.Read(extra)
 	data = append(data, extra...)
@@ -231,18 +268,17 @@ func testHTTPD(t *testing.T, base string) {
 	}
 	reply, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	up := time.Since(start)
+	tr.up, tr.upBytes = time.Since(start), len(data)
 	sum := sha256.Sum256(data)
 	if want := fmt.Sprintf("%s %d\n", hex.EncodeToString(sum[:]), len(data)); err != nil || string(reply) != want {
 		t.Fatalf("upload: %q, %v; want %q", reply, err, want)
 	}
-	t.Logf("%d MiB down in %v (%.2f MB/s), %d MiB up in %v (%.2f MB/s), SHA-256 equal", mb, down.Round(time.Millisecond),
-		float64(n)/down.Seconds()/1e6, mb, up.Round(time.Millisecond), float64(len(data))/up.Seconds()/1e6)
+	return tr
 }
 
 // requestBatch sends requests GETs of / from concurrency clients at once,
 // reports each client's first failure and returns how long they took.
-func requestBatch(t *testing.T, c *http.Client, base string, requests, concurrency int) time.Duration {
+func requestBatch(t testing.TB, c *http.Client, base string, requests, concurrency int) time.Duration {
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, requests)
@@ -285,5 +321,8 @@ func statsNow(base string) string {
 	if err != nil {
 		return err.Error()
 	}
-	return strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", "; ")
+	return oneLine(b)
 }
+
+// oneLine joins /stats's lines with "; ".
+func oneLine(b []byte) string { return strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", "; ") }

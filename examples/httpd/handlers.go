@@ -10,7 +10,9 @@
 //	                     interrupt counters (spurious, stray)
 //
 // The handlers are plain Go (Handler), tested on the host; Main
-// (GOOS=tamago) serves them.
+// (GOOS=tamago) serves them on Aero, and ./linuxinit, the /init of a
+// Linux guest, serves the same Handler there, for BenchmarkHTTPDVsLinux
+// (qemu/) to compare the two.
 package httpd
 
 import (

@@ -2,9 +2,14 @@
 // program: Kernel finds (or fetches) a Debian kernel, BuildInitramfs
 // builds the program as a static /init and packs it in a newc cpio
 // (CPIOWriter), and Options adds the kernel, the initramfs and a serial
-// console command line to a QEMU machine. The toolchain's Linux baseline
-// (toolchain/linuxguest), qemu's BenchmarkSchedVsLinux (sched/schedbench's
-// /init) and core/acpi's fixture dumper (qemu/internal/acpidump) boot their
+// console command line to a QEMU machine. Drivers that Debian builds as
+// modules (virtio_net, e1000) come from the same package: Modules (or
+// KernelWithModules) keeps them, with what they depend on, beside the
+// vmlinuz, and ModuleFiles puts them in the initramfs for /init to load.
+// The toolchain's Linux baseline (toolchain/linuxguest), qemu's
+// BenchmarkSchedVsLinux (sched/schedbench's /init), core/acpi's fixture
+// dumper (qemu/internal/acpidump) and the Linux httpd beside Aero's
+// (examples/httpd/linuxinit, BenchmarkHTTPDVsLinux in qemu/) boot their
 // guests this way.
 package linuxguest
 
@@ -15,8 +20,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -50,6 +58,24 @@ func CacheDir() (string, error) {
 // the newest one cached, else (if fetch) one taken from Debian's
 // linux-image-6.1.0-*-amd64 package with apt-get download and dpkg-deb.
 func Kernel(fetch bool, logf func(string, ...any)) (string, error) {
+	return findKernel(fetch, nil, logf)
+}
+
+// KernelWithModules is Kernel, then Modules of names for it: the vmlinuz
+// and, in load order, the modules loading names takes. With no kernel at
+// hand and fetch set, one download of the package gives both.
+func KernelWithModules(fetch bool, names []string, logf func(string, ...any)) (string, []Module, error) {
+	kernel, err := findKernel(fetch, names, logf)
+	if err != nil {
+		return "", nil, err
+	}
+	mods, err := Modules(kernel, names, fetch, logf)
+	return kernel, mods, err
+}
+
+// findKernel is Kernel; a kernel it fetches comes with the modules
+// loading names takes.
+func findKernel(fetch bool, names []string, logf func(string, ...any)) (string, error) {
 	if p := os.Getenv(KernelEnv); p != "" {
 		if _, err := os.Stat(p); err != nil {
 			return "", fmt.Errorf("%s: %w", KernelEnv, err)
@@ -69,7 +95,7 @@ func Kernel(fetch bool, logf func(string, ...any)) (string, error) {
 			"  apt-get update && apt-get download linux-image-6.1.0-<N>-amd64\n"+
 			"  dpkg-deb -x linux-image-*.deb x && cp x/boot/vmlinuz-* %s/", ErrNoKernel, dir, KernelEnv, dir)
 	}
-	return fetchKernel(dir, logf)
+	return fetchKernel(dir, names, logf)
 }
 
 var numRun = regexp.MustCompile(`\d+`)
@@ -118,7 +144,7 @@ func kernelPackage() (string, error) {
 	return names[len(names)-1], nil
 }
 
-func fetchKernel(cache string, logf func(string, ...any)) (string, error) {
+func fetchKernel(cache string, modules []string, logf func(string, ...any)) (string, error) {
 	pkg, err := kernelPackage()
 	if err != nil && os.Geteuid() == 0 {
 		logf("linuxguest: %v; running apt-get update", err)
@@ -130,6 +156,17 @@ func fetchKernel(cache string, logf func(string, ...any)) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return fetchPackage(pkg, cache, modules, logf)
+}
+
+// fetchPackage downloads Debian's kernel package pkg (apt-get download,
+// unpacked with dpkg-deb) and keeps its vmlinuz in cache and, when modules
+// are named, what loading them takes in the vmlinuz's ModuleDir. A
+// vmlinuz of the same name already there must be the package's: in
+// CacheDir a different one is replaced (logged), elsewhere it is an
+// error, since the modules would not be of the kernel that runs. It
+// returns the vmlinuz's path.
+func fetchPackage(pkg, cache string, modules []string, logf func(string, ...any)) (string, error) {
 	tmp, err := os.MkdirTemp("", "aero-linux-")
 	if err != nil {
 		return "", err
@@ -157,11 +194,62 @@ func fetchKernel(cache string, logf func(string, ...any)) (string, error) {
 		return "", err
 	}
 	dst := filepath.Join(cache, filepath.Base(images[0]))
-	if err := copyFile(images[0], dst); err != nil {
-		return "", err
+	if err := keepKernel(images[0], dst, inCache(cache), logf); err != nil {
+		return "", fmt.Errorf("%w (package %s)", err, filepath.Base(debs[0]))
+	}
+	if len(modules) > 0 {
+		ver, err := KernelVersion(dst)
+		if err != nil {
+			return "", err
+		}
+		dir, _ := ModuleDir(dst)
+		if err := keepModules(root, ver, dir, modules, logf); err != nil {
+			return "", fmt.Errorf("%w (package %s)", err, filepath.Base(debs[0]))
+		}
+	}
+	return dst, nil
+}
+
+// keepKernel copies the package's vmlinuz src to dst unless dst holds it
+// already. A different dst is replaced when replace is set (logged), else
+// it is an error: the modules kept beside it would not be its own.
+func keepKernel(src, dst string, replace bool, logf func(string, ...any)) error {
+	same, err := sameContents(src, dst)
+	switch {
+	case err == nil && same:
+		return nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
+	case err == nil && !replace:
+		return fmt.Errorf("linuxguest: %s is not the package's vmlinuz: modules from the package would not be this kernel's", dst)
+	case err == nil:
+		logf("linuxguest: %s differs from the package's vmlinuz; replacing it, so that the kernel and its modules are one build", dst)
+	}
+	if err := copyFile(src, dst); err != nil {
+		return err
 	}
 	logf("linuxguest: cached %s", dst)
-	return dst, nil
+	return nil
+}
+
+// inCache tells whether dir is CacheDir.
+func inCache(dir string) bool {
+	c, err := CacheDir()
+	return err == nil && filepath.Clean(c) == filepath.Clean(dir)
+}
+
+// sameContents tells whether files a and b hold the same bytes; a missing
+// b is an fs.ErrNotExist error.
+func sameContents(a, b string) (bool, error) {
+	x, err := os.ReadFile(a)
+	if err != nil {
+		return false, err
+	}
+	y, err := os.ReadFile(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(x, y), nil
 }
 
 // copyFile copies through a temporary name so a reader never sees half a kernel.
@@ -189,12 +277,43 @@ func copyFile(src, dst string) error {
 	return os.Rename(out.Name(), dst)
 }
 
+// File is a host file to put in an initramfs: Name is its path in the
+// archive (its directories are added), Path the file on the host.
+type File struct{ Name, Path string }
+
 // BuildInitramfs builds the Go package initPkg as /init with the go
 // command goBin (static: CGO_ENABLED=0, GOOS=linux, GOARCH=amd64), run in
 // the current directory, and writes a gzipped newc cpio holding it, the
-// directories dev, proc and sys (mount points) and /dev/console, to
-// dir/init.cpio.gz, whose path it returns.
-func BuildInitramfs(goBin, initPkg, dir string) (string, error) {
+// directories dev, proc and sys (mount points), /dev/console and the extra
+// files (mode 0644, e.g. ModuleFiles), to dir/init.cpio.gz, whose path it
+// returns.
+func BuildInitramfs(goBin, initPkg, dir string, extra ...File) (string, error) {
+	fixedDirs := map[string]bool{"dev": true, "proc": true, "sys": true}
+	fixedFiles := map[string]bool{"dev/console": true, "init": true}
+	names := map[string]bool{}
+	for _, f := range extra {
+		n := strings.TrimPrefix(f.Name, "/")
+		if n == "" || path.Clean(n) != n || n == ".." || strings.HasPrefix(n, "../") {
+			return "", fmt.Errorf("linuxguest: initramfs file name %q: want a clean path inside the archive", f.Name)
+		}
+		if fixedDirs[n] || fixedFiles[n] || names[n] {
+			return "", fmt.Errorf("linuxguest: initramfs file %s given twice or taken by the archive's own", n)
+		}
+		names[n] = true
+	}
+	// The kernel's unpacker creates no missing directories
+	// (init/initramfs.c, do_name): each is an entry of its own.
+	dirs := map[string]bool{}
+	for n := range names {
+		for d := path.Dir(n); d != "."; d = path.Dir(d) {
+			if names[d] || fixedFiles[d] {
+				return "", fmt.Errorf("linuxguest: initramfs file %s lies under the file %s", n, d)
+			}
+			if !fixedDirs[d] {
+				dirs[d] = true
+			}
+		}
+	}
 	initBin := filepath.Join(dir, "init")
 	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", initBin, initPkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=")
@@ -214,6 +333,17 @@ func BuildInitramfs(goBin, initPkg, dir string) (string, error) {
 	// The kernel opens /dev/console as init's stdin, stdout and stderr.
 	cw.CharDevice("dev/console", 0o600, 5, 1)
 	cw.File("init", 0o755, data)
+	// Sorted, a directory comes before what is in it.
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
+		cw.Dir(d, 0o755)
+	}
+	for _, f := range extra {
+		b, err := os.ReadFile(f.Path)
+		if err != nil {
+			return "", fmt.Errorf("linuxguest: initramfs file %s: %w", f.Name, err)
+		}
+		cw.File(path.Clean(strings.TrimPrefix(f.Name, "/")), 0o644, b)
+	}
 	if err := cw.Close(); err != nil {
 		return "", err
 	}

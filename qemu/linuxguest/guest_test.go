@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aerokernel/aero/qemu"
@@ -94,6 +95,23 @@ func TestBuildInitramfs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := readInitramfs(t, p)
+	for name, mode := range map[string]uint32{"dev": 0o040755, "proc": 0o040755, "sys": 0o040755, "dev/console": 0o020600, "init": 0o100755} {
+		if got[name][0] != mode {
+			t.Errorf("%s: mode %o, want %o (entries %v)", name, got[name][0], mode, got)
+		}
+	}
+	if got["init"][1] == 0 {
+		t.Error("/init is empty")
+	}
+	if _, err := BuildInitramfs(goBin, "./testdata/no-such-package", dir); err == nil {
+		t.Error("BuildInitramfs of a missing package: no error")
+	}
+}
+
+// readInitramfs unpacks what BuildInitramfs wrote.
+func readInitramfs(t *testing.T, p string) map[string][2]uint32 {
+	t.Helper()
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
@@ -107,17 +125,52 @@ func TestBuildInitramfs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := readCPIO(t, b)
-	for name, mode := range map[string]uint32{"dev": 0o040755, "proc": 0o040755, "sys": 0o040755, "dev/console": 0o020600, "init": 0o100755} {
-		if got[name][0] != mode {
-			t.Errorf("%s: mode %o, want %o (entries %v)", name, got[name][0], mode, got)
+	return readCPIO(t, b)
+}
+
+func TestBuildInitramfsExtra(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.ko"), filepath.Join(dir, "b.ko")
+	os.WriteFile(a, []byte("module a"), 0o600)
+	os.WriteFile(b, []byte("mod b"), 0o600)
+	files := append(ModuleFiles([]Module{{"a", a}, {"b", b}}), File{Name: "/etc/x/y", Path: b}, File{Name: "dev/extra", Path: a})
+	p, err := BuildInitramfs(goBin, "./testdata/hello", dir, files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readInitramfs(t, p)
+	for name, want := range map[string][2]uint32{
+		"lib": {0o040755, 0}, "lib/modules": {0o040755, 0}, "etc": {0o040755, 0}, "etc/x": {0o040755, 0},
+		"lib/modules/01-a.ko": {0o100644, 8}, "lib/modules/02-b.ko": {0o100644, 5}, "etc/x/y": {0o100644, 5},
+		"dev/extra": {0o100644, 8}, "dev": {0o040755, 0},
+	} {
+		if got[name] != want {
+			t.Errorf("%s: mode, size %o, %d; want %o, %d", name, got[name][0], got[name][1], want[0], want[1])
 		}
 	}
-	if got["init"][1] == 0 {
-		t.Error("/init is empty")
+	if len(got) != 13 { // the above, proc, sys, dev/console, init
+		t.Errorf("%d entries, want 13: %v", len(got), got)
 	}
-	if _, err := BuildInitramfs(goBin, "./testdata/no-such-package", dir); err == nil {
-		t.Error("BuildInitramfs of a missing package: no error")
+	for _, c := range []struct {
+		files []File
+		want  string
+	}{
+		{[]File{{"init", a}}, "taken by the archive's own"},
+		{[]File{{"x", a}, {"/x", b}}, "given twice"},
+		{[]File{{"../x", a}}, "want a clean path"},
+		{[]File{{"a//b", a}}, "want a clean path"},
+		{[]File{{"", a}}, "want a clean path"},
+		{[]File{{"lib/m", a}, {"lib/m/n", b}}, "lies under the file lib/m"},
+		{[]File{{"init/x", a}}, "lies under the file init"},
+		{[]File{{"x", filepath.Join(dir, "missing")}}, "initramfs file x"},
+	} {
+		if _, err := BuildInitramfs(goBin, "./testdata/hello", dir, c.files...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("BuildInitramfs with %v: error %v, want one saying %q", c.files, err, c.want)
+		}
 	}
 }
 
