@@ -21,8 +21,9 @@
 // CPU a reschedule IPI (vector 0xf1, its own gate; ReschedIPIs counts
 // them). A CPU with nothing to run is in its idle loop, with no goroutine
 // (g nil): the AP entry on each AP, an idle context of its own on the boot
-// CPU; it halts until an IPI or the earliest deadline of a sleeping thread
-// (the local APIC timer on the wake vector).
+// CPU; it polls its queue for 50 µs (a kick then needs no IPI), then
+// halts until an IPI or the earliest deadline of a sleeping thread (the
+// local APIC timer on the wake vector).
 //
 // # Preemption
 //

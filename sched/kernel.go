@@ -157,7 +157,10 @@ type cpuState struct {
 	cur  TID     // the running thread, None while idle
 	idle context // the idle loop's saved state while a thread runs
 	kick uint32  // raised to end the idle loop's halt (atomic)
-	tls  [2]uint64
+	// polling is 1 while the idle loop polls kick before it halts: a
+	// kick then needs no IPI (atomic).
+	polling uint32
+	tls     [2]uint64
 	// armed is the deadline the idle loop's halt ends at, -1 for none.
 	armed int64
 	// exited is the thread that left this CPU for good (exit), None if
@@ -174,6 +177,9 @@ type cpuState struct {
 }
 
 var cpus []cpuState
+
+// idlePoll is how long an idle CPU polls for work before it halts (ns).
+const idlePoll = 50_000
 
 // idleStackSize is the boot CPU's idle stack (the APs idle on their entry
 // stacks): the idle loop is nosplit and interrupts push onto it.
@@ -303,7 +309,9 @@ func ready(t TID, why Reason) {
 //go:nosplit
 func kick(c int) {
 	atomic.StoreUint32(&cpus[c].kick, 1)
-	if c != here() {
+	// The idle loop clears polling before it looks at kick a last time
+	// and halts: seeing it set after raising kick, the IPI is not needed.
+	if c != here() && atomic.LoadUint32(&cpus[c].polling) == 0 {
 		reschedSent++
 		platform.IPI(c, reschedVector)
 	}
@@ -596,7 +604,21 @@ func idleLoop(c int) {
 		}
 		cp.armed = next
 		atomic.StoreUint32(&idling[c], 1)
+		atomic.StoreUint32(&cp.polling, 1)
 		unlock(fl)
+		// Poll a while before halting: a thread woken meanwhile runs
+		// without a reschedule IPI and without waking a halted CPU
+		// (under TCG the host must run the halted vCPU's thread again,
+		// which on a busy host took milliseconds: BenchmarkSchedVsLinux's
+		// cross-CPU wake), as Linux polls for short idles.
+		end := nanotime() + idlePoll
+		if next >= 0 {
+			end = min(end, next)
+		}
+		for atomic.LoadUint32(&cp.kick) == 0 && nanotime() < end {
+			pause()
+		}
+		atomic.StoreUint32(&cp.polling, 0)
 		// Interrupts off from arming to the halt: a timer that fires
 		// before the HLT must end it, not be taken and lost before it
 		// (HaltUnless halts with STI;HLT, which takes a pending
