@@ -370,7 +370,7 @@ func TestShell(t *testing.T) {
 	t.Run("dmesg", func(t *testing.T) {
 		out := s.cmd(t, "dmesg")
 		match(t, out, `^\[\s*\d+\.\d{6}\] cpu0 shelltest: printed in package init, before the console came up$`)
-		match(t, out, `^\[\s*\d+\.\d{6}\] cpu0 aero: boot cpus=4 `)
+		match(t, out, `^\[\s*\d+\.\d{6}\] cpu\d+ aero: boot cpus=4 `) // the boot thread may move: sched/rr steals
 		s.cmd(t, "log warn console test warning")
 		s.cmd(t, "log debug console test debug")
 		out = s.cmd(t, "dmesg -l warn")

@@ -625,7 +625,7 @@ func idleLoop(c int) {
 		// interrupt only once halted).
 		platform.DisableInterrupts()
 		if next >= 0 {
-			platform.ArmLocalTimer(wakeVector, next-now)
+			platform.ArmLocalTimer(wakeVector, platform.TimerSpan(next-now))
 		}
 		platform.HaltUnless(&cp.kick)
 		atomic.StoreUint32(&idling[c], 0)

@@ -142,6 +142,25 @@ func StopLocalTimer() {
 	lapicWrite(lapicTimerInitial, 0)
 }
 
+// TimerSpan is how long, in real nanoseconds, to arm the local timer for a
+// wait of d nanoseconds of the runtime's clock: d itself while that clock
+// is the TSC, at most otherClockSpan on a clock SetClock installed, whose
+// rate the platform does not know (seamtest's runs twice as fast), so that
+// the waiter looks at its clock again that often.
+//
+//go:nosplit
+func TimerSpan(d int64) int64 {
+	if c := clock; c != nil {
+		if _, tsc := c.src.(*tscSource); !tsc {
+			return min(d, otherClockSpan)
+		}
+	}
+	return d
+}
+
+// otherClockSpan bounds a timed halt on a clock other than the TSC (ns).
+const otherClockSpan = 1_000_000
+
 // haltFor halts the calling CPU until an interrupt, for at most ns (the
 // local timer on the wake vector ends the halt), unless *p is non-zero.
 // The timer is armed with interrupts off and *p checked after it: a timer

@@ -277,7 +277,7 @@ func SleepM(mp unsafe.Pointer, sema *uint32, deadline int64) {
 		return
 	}
 	s.halted.Store(1)
-	haltFor(sema, d)
+	haltFor(sema, TimerSpan(d))
 	s.halted.Store(0)
 }
 
