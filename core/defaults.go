@@ -148,16 +148,17 @@ func (m *heapMemory) Stats() []ZoneStats {
 }
 
 // runtimeScheduler is the default Scheduler: the Go runtime's own, one M
-// per CPU, no policy beneath the goroutine scheduler. It installs the
-// platform's one-M-per-CPU hooks (defaultThreads) and no AP entry: the
-// runtime starts its Ms through the trampoline's mailbox and an NMI
-// (platform.StartM), a sleeping M halts its CPU until a wake-up IPI or its
-// deadline's timer (platform.SleepM), and sysmon runs on idle CPUs' time.
+// per CPU, no policy beneath the goroutine scheduler. It installs no hooks
+// and no AP entry: the runtime starts its Ms through goos.Task (the
+// trampoline's mailbox and an NMI) and wakes them with goos.Wake. So it
+// runs no sysmon (nothing preempts a goroutine that runs long) and a timed
+// sleep polls; a kernel that needs either links sched/rr. (Installing the
+// platform's one-M-per-CPU hooks instead, which start sysmon on idle Ms'
+// time and halt timed sleeps, froze 2 of about 35 -smp 4 soak boots of the
+// smoke kernel in its gc checks: see toolchain/README.md.)
 type runtimeScheduler struct{}
 
 func (runtimeScheduler) Name() string       { return DefaultName }
 func (runtimeScheduler) Init(*Kernel) error { return nil }
 
-func (runtimeScheduler) Threads(int) (*ThreadHooks, APEntry, error) {
-	return defaultThreads(), nil, nil
-}
+func (runtimeScheduler) Threads(int) (*ThreadHooks, APEntry, error) { return nil, nil, nil }

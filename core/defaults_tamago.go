@@ -53,18 +53,3 @@ func useClock(c Clock) {
 	}
 	platform.SetClock(c)
 }
-
-// defaultThreads is the default Scheduler's thread hooks: the platform's
-// one M per CPU (StartM, SleepM, WakeM, IdleM), declared OnePerCPU so that
-// the runtime asks for no more Ms than CPUs. Installing them rather than
-// none gives the runtime what its own defaults lack: timed sleeps that halt
-// the CPU until their deadline, and sysmon (on the idle Ms' time).
-func defaultThreads() *ThreadHooks {
-	return &ThreadHooks{
-		Start:     platform.StartM,
-		Sleep:     platform.SleepM,
-		Wake:      platform.WakeM,
-		Idle:      platform.IdleM,
-		OnePerCPU: true,
-	}
-}

@@ -6,6 +6,3 @@ package core
 // host's (core's host tests run chooseModules with fakes).
 func useConsole(Console) {}
 func useClock(Clock)     {}
-
-// defaultThreads is nil on a host: there are no CPUs to run threads on.
-func defaultThreads() *ThreadHooks { return nil }

@@ -27,6 +27,10 @@ type Env struct {
 	CPUID func() uint64
 	// Timeout bounds each check; zero means DefaultTimeout.
 	Timeout time.Duration
+	// NoSysmon says the runtime runs no sysmon here (a tamago kernel
+	// without thread hooks: core's default scheduler), so nothing
+	// preempts a goroutine that runs long; the preempt check skips.
+	NoSysmon bool
 }
 
 // DefaultTimeout bounds a check when Env.Timeout is zero. It is generous

@@ -24,6 +24,9 @@ const preemptLimit = 20 * time.Second
 // (for the next timer or an interrupt) is not one: the check needs a CPU
 // for the goroutines' P, one for the poller and one for sysmon.
 func checkPreempt(env *Env) (string, error) {
+	if env.NoSysmon {
+		return "", fmt.Errorf("%w: no sysmon (no thread hooks installed: core's default scheduler)", ErrSkip)
+	}
 	if env.CPUs < 3 {
 		return "", fmt.Errorf("%w: %d CPUs; with one thread per CPU sysmon needs an idle M beside the poller's (3 CPUs)", ErrSkip, env.CPUs)
 	}
