@@ -331,18 +331,14 @@ var (
 )
 
 // installReschedGate points the reschedule vector's IDT gate at
-// reschedEntry: a 64-bit interrupt gate, IST 0 (it runs on the interrupted
-// stack, an idle loop's or, if the CPU just took a thread, that thread's,
-// and pushes three words), code selector 0x08 (Intel SDM Vol. 3A, 6.14.1).
-// Every CPU shares the IDT.
+// reschedEntry, on IST 0: it runs on the interrupted stack, an idle loop's
+// or, if the CPU just took a thread, that thread's, and pushes three
+// words.
 func installReschedGate() {
 	if _, inUse := platform.X2APIC(); inUse {
 		x2apic = 1
 	}
-	h := uint64(reschedEntryPC())
-	gate := (*[2]uint64)(unsafe.Pointer(idtBase() + reschedVector*16))
-	gate[1] = h >> 32
-	gate[0] = h&0xffff | 0x08<<16 | 0x8e<<40 | (h>>16&0xffff)<<48
+	platform.SetGate(reschedVector, reschedEntryPC(), 0)
 }
 
 // ReschedIPIs reports the reschedule IPIs sent and taken so far.

@@ -102,13 +102,9 @@ func setupPreemption(k *core.Kernel, p Preempter) error {
 		binary.LittleEndian.PutUint16(cp.gdtr[0:], uint16(len(cp.gdt)*8-1))
 		binary.LittleEndian.PutUint64(cp.gdtr[2:], gdt)
 	}
-	// The timer's gate: a 64-bit interrupt gate on IST 1 (SDM Vol. 3A,
-	// 6.14.1, Figure 6-8), code selector 0x08. Every CPU shares the IDT;
-	// only CPUs that loaded their TSS arm the timer that raises it.
-	h := uint64(preemptEntryPC())
-	gate := (*[2]uint64)(unsafe.Pointer(idtBase() + preemptVector*16))
-	gate[1] = h >> 32
-	gate[0] = h&0xffff | 0x08<<16 | 1<<32 | 0x8e<<40 | (h>>16&0xffff)<<48
+	// The timer's gate, on IST 1. Every CPU shares the IDT; only CPUs
+	// that loaded their TSS arm the timer that raises it.
+	platform.SetGate(preemptVector, preemptEntryPC(), 1)
 	preemption.policy = p
 	preemption.on = true
 	return nil
@@ -214,7 +210,6 @@ func (th *thread) fxArea() *[512]byte {
 func preemptEntryPC() uintptr
 func resumePreemptedPC() uintptr
 func fsBase() uintptr
-func idtBase() uintptr
 func gdtBase() uintptr
 
 //go:noescape

@@ -241,13 +241,6 @@ TEXT ·fsBase(SB),NOSPLIT,$0-8
 	MOVQ	AX, ret+0(FP)
 	RET
 
-// func idtBase() uintptr
-TEXT ·idtBase(SB),NOSPLIT,$16-8
-	SIDT	0(SP)
-	MOVQ	2(SP), AX
-	MOVQ	AX, ret+0(FP)
-	RET
-
 // func gdtBase() uintptr
 TEXT ·gdtBase(SB),NOSPLIT,$16-8
 	SGDT	0(SP)

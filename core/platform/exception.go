@@ -130,16 +130,20 @@ func installExceptions() {
 		if addr == 0 {
 			continue
 		}
-		setGate(v, addr)
+		SetGate(v, addr, 0)
 	}
 }
 
-// setGate points IDT vector v at addr: a 64-bit interrupt gate (SDM Vol.
-// 3A, 6.14.1, Figure 6-8): offset 15:0, selector, IST 0, type 0xE with
-// P=1 DPL=0, offset 31:16, offset 63:32. Every CPU shares the IDT.
-func setGate(v int, addr uintptr) {
+// SetGate points IDT vector v at addr: a 64-bit interrupt gate (SDM Vol.
+// 3A, 6.14.1, Figure 6-8): offset 15:0, tamago's code selector, the
+// interrupt stack table entry ist (0: the interrupted stack; 1-7: the
+// calling CPU's TSS must hold that stack when the vector fires), type 0xE
+// with P=1 DPL=0, offset 31:16, offset 63:32. Every CPU shares the IDT.
+// The one writer of IDT gates: exceptions, the spurious vector, and a
+// scheduler's own vectors (sched's timer and reschedule IPI).
+func SetGate(v int, addr uintptr, ist uint8) {
 	gate := (*[2]uint64)(unsafe.Pointer(idtAddr + uintptr(v)*16))
-	lo := uint64(addr&0xffff) | uint64(codeSelector)<<16 | uint64(0x8e)<<40 | uint64(addr>>16&0xffff)<<48
+	lo := uint64(addr&0xffff) | uint64(codeSelector)<<16 | uint64(ist&7)<<32 | uint64(0x8e)<<40 | uint64(addr>>16&0xffff)<<48
 	gate[0], gate[1] = lo, uint64(addr>>32)
 }
 

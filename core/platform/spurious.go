@@ -25,7 +25,7 @@ func SpuriousInterrupts() uint64 { return atomic.LoadUint64(&spuriousCount) }
 // spuriousEntry and makes it the boot CPU's spurious vector (the APs set
 // theirs in apEarlyStart).
 func installSpuriousGate() {
-	setGate(spuriousVector, spuriousEntryPC())
+	SetGate(spuriousVector, spuriousEntryPC(), 0)
 	lapicWrite(lapicSVROffset, svrEnable|spuriousVector)
 }
 
