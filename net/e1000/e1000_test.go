@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/devtest"
 	"github.com/aerokernel/aero/core/hw"
 	"github.com/aerokernel/aero/core/hw/hwtest"
 )
@@ -125,42 +124,24 @@ func (f *fake82540) wire() [][]byte {
 	return s
 }
 
-type recorder struct{ events chan string }
-
-func (r *recorder) Receive(f []byte, ok bool) { r.events <- fmt.Sprintf("rx %x", f) }
-func (r *recorder) LinkChanged(up bool)       { r.events <- fmt.Sprintf("link %v", up) }
-func (r *recorder) TransmitReady()            { r.events <- "ready" }
-
-func (r *recorder) expect(t *testing.T, want string) {
-	t.Helper()
-	select {
-	case got := <-r.events:
-		if got != want {
-			t.Fatalf("event %q, want %q", got, want)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no event; want %q", want)
-	}
-}
-
 func frame(n int, b byte) []byte {
 	f := bytes.Repeat([]byte{b}, n)
 	copy(f, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 	return f
 }
 
-func attached(t *testing.T) (*fake82540, *NIC, *recorder) {
+func attached(t *testing.T) (*fake82540, *NIC, *devtest.Handler) {
 	t.Helper()
 	f := newFake()
 	n, err := New("e1000_0", f.regs, f.irq, f.ram)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{events: make(chan string, 600)}
+	r := devtest.NewHandler(600)
 	if err := n.Attach(r); err != nil {
 		t.Fatal(err)
 	}
-	r.expect(t, "link true")
+	r.Expect(t, "link true")
 	return f, n, r
 }
 
@@ -196,7 +177,7 @@ func TestReceive(t *testing.T) {
 		if !f.inject(fr, rxDD|rxEOP, 0) {
 			t.Fatalf("frame %d: no descriptor", i)
 		}
-		r.expect(t, fmt.Sprintf("rx %x", fr))
+		r.Expect(t, devtest.RxEvent(fr, false))
 	}
 	// Bad frames: an error bit, no EOP, too long: dropped and counted.
 	f.inject(frame(60, 1), rxDD|rxEOP, 1)
@@ -204,7 +185,7 @@ func TestReceive(t *testing.T) {
 	f.inject(frame(1600, 3), rxDD|rxEOP, 0)
 	ok := frame(64, 4)
 	f.inject(ok, rxDD|rxEOP, 0)
-	r.expect(t, fmt.Sprintf("rx %x", ok))
+	r.Expect(t, devtest.RxEvent(ok, false))
 	s := n.Stats()
 	if s.RxFrames != 2*ringSize+1 || s.RxDropped != 3 {
 		t.Errorf("stats %+v", s)
@@ -238,7 +219,7 @@ func TestTransmit(t *testing.T) {
 	f.holdTx = false
 	f.mu.Unlock()
 	f.sendTx()
-	r.expect(t, "ready")
+	r.Expect(t, "ready")
 	if k, err := n.Transmit(many[ringSize-1:]); k != 11 || err != nil {
 		t.Errorf("after TransmitReady: %d, %v", k, err)
 	}
@@ -252,13 +233,13 @@ func TestLinkChange(t *testing.T) {
 	defer n.Close()
 	f.regs.Set(regSTATUS, 4, 0)
 	f.raise(icrLSC)
-	r.expect(t, "link false")
+	r.Expect(t, "link false")
 	if _, err := n.Transmit([][]byte{frame(60, 1)}); !errors.Is(err, core.ErrLinkDown) {
 		t.Errorf("Transmit with the link down: %v", err)
 	}
 	f.regs.Set(regSTATUS, 4, statusLU)
 	f.raise(icrLSC)
-	r.expect(t, "link true")
+	r.Expect(t, "link true")
 }
 
 // Without a valid receive address the MAC comes from the EEPROM.

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/aerokernel/aero/core"
+	"github.com/aerokernel/aero/core/devtest"
 	"github.com/aerokernel/aero/core/hw"
 )
 
@@ -16,54 +16,24 @@ var testMAC = [6]byte{0x52, 0x54, 0, 0x12, 0x34, 0x56}
 
 const allFeatures = FeatureVersion1 | NetFeatureCSum | NetFeatureMAC | NetFeatureMrgRxBuf | NetFeatureStatus | 1<<1 | 1<<21
 
-// recorder is a core.NICHandler that sends every call down events.
-type recorder struct{ events chan string }
-
-func newRecorder() *recorder { return &recorder{events: make(chan string, 256)} }
-
-func (r *recorder) Receive(f []byte, ok bool) { r.events <- fmt.Sprintf("rx %x %v", f, ok) }
-func (r *recorder) LinkChanged(up bool)       { r.events <- fmt.Sprintf("link %v", up) }
-func (r *recorder) TransmitReady()            { r.events <- "ready" }
-
-func (r *recorder) expect(t *testing.T, want string) {
-	t.Helper()
-	select {
-	case got := <-r.events:
-		if got != want {
-			t.Fatalf("event %q, want %q", got, want)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no event; want %q", want)
-	}
-}
-
-func (r *recorder) quiet(t *testing.T) {
-	t.Helper()
-	select {
-	case got := <-r.events:
-		t.Fatalf("unexpected event %q", got)
-	case <-time.After(50 * time.Millisecond):
-	}
-}
-
 func frame(n int, fill byte) []byte {
 	f := bytes.Repeat([]byte{fill}, n)
 	copy(f, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0, 0x12, 0x34, 0x56, 0x08, 0x06})
 	return f
 }
 
-func attached(t *testing.T, offered uint64) (*fakeDevice, *Net, *recorder) {
+func attached(t *testing.T, offered uint64) (*fakeDevice, *Net, *devtest.Handler) {
 	t.Helper()
 	d := newFakeDevice(offered, testMAC)
 	n, err := NewNet("virtio0", d, d.irq, d.ram)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRecorder()
+	r := devtest.NewHandler(256)
 	if err := n.Attach(r); err != nil {
 		t.Fatal(err)
 	}
-	r.expect(t, "link true")
+	r.Expect(t, "link true")
 	t.Cleanup(func() { n.Close() })
 	return d, n, r
 }
@@ -128,19 +98,19 @@ func TestReceive(t *testing.T) {
 	if !d.injectFrame(a) || !d.injectFrame(b) {
 		t.Fatal("no receive buffers")
 	}
-	r.expect(t, fmt.Sprintf("rx %x false", a))
-	r.expect(t, fmt.Sprintf("rx %x false", b))
+	r.Expect(t, devtest.RxEvent(a, false))
+	r.Expect(t, devtest.RxEvent(b, false))
 	// A frame over two buffers (MRG_RXBUF).
 	c := frame(1000, 0xcc)
 	d.inject(append(make([]byte, netHdrLen), c[:400]...), 2)
 	d.inject(c[400:], 0)
-	r.expect(t, fmt.Sprintf("rx %x false", c))
+	r.Expect(t, devtest.RxEvent(c, false))
 	// Every buffer went back: 16 frames more fit.
 	for i := 0; i < 16; i++ {
 		if !d.injectFrame(frame(60, byte(i))) {
 			t.Fatalf("buffer %d did not come back", i)
 		}
-		r.expect(t, fmt.Sprintf("rx %x false", frame(60, byte(i))))
+		r.Expect(t, devtest.RxEvent(frame(60, byte(i)), false))
 	}
 	s := n.Stats()
 	if s.RxFrames != 19 || s.RxBytes != 60+1514+1000+16*60 || s.RxDropped != 0 {
@@ -165,12 +135,12 @@ func TestReceiveRingFull(t *testing.T) {
 		d.injectFrame(frame(60, 1))
 	}
 	for i := 0; i < 16; i++ {
-		r.expect(t, fmt.Sprintf("rx %x false", frame(60, 1)))
+		r.Expect(t, devtest.RxEvent(frame(60, 1), false))
 	}
 	if !d.injectFrame(frame(60, 2)) {
 		t.Error("receive buffers were not given back")
 	}
-	r.expect(t, fmt.Sprintf("rx %x false", frame(60, 2)))
+	r.Expect(t, devtest.RxEvent(frame(60, 2), false))
 }
 
 func TestHostileReceive(t *testing.T) {
@@ -190,8 +160,8 @@ func TestHostileReceive(t *testing.T) {
 	d.inject(frame(100, 4), 0)
 	ok := frame(60, 5)
 	d.injectFrame(ok)
-	r.expect(t, fmt.Sprintf("rx %x false", ok))
-	r.quiet(t)
+	r.Expect(t, devtest.RxEvent(ok, false))
+	r.Quiet(t, 50*time.Millisecond)
 	if got := n.DeviceErrors(); got != 5 {
 		t.Errorf("%d device errors, want 5", got)
 	}
@@ -229,9 +199,9 @@ func TestTransmit(t *testing.T) {
 	if k != 16 || !errors.Is(err, core.ErrTransmitFull) {
 		t.Fatalf("full ring: %d, %v", k, err)
 	}
-	r.quiet(t)
+	r.Quiet(t, 50*time.Millisecond)
 	d.releaseTx()
-	r.expect(t, "ready")
+	r.Expect(t, "ready")
 	if k, err := n.Transmit(many[16:]); k != 4 || err != nil {
 		t.Errorf("after TransmitReady: %d, %v", k, err)
 	}
@@ -256,7 +226,7 @@ func TestTransmit(t *testing.T) {
 func TestLink(t *testing.T) {
 	d, n, r := attached(t, allFeatures)
 	d.setLink(false)
-	r.expect(t, "link false")
+	r.Expect(t, "link false")
 	if n.LinkUp() {
 		t.Error("LinkUp after the link went down")
 	}
@@ -264,7 +234,7 @@ func TestLink(t *testing.T) {
 		t.Errorf("Transmit with the link down: %v", err)
 	}
 	d.setLink(true)
-	r.expect(t, "link true")
+	r.Expect(t, "link true")
 	// Without STATUS the link is always up.
 	d2 := newFakeDevice(FeatureVersion1|NetFeatureMAC, testMAC)
 	d2.config.Set(6, 2, 0)
