@@ -107,7 +107,7 @@ func (r Result) Line() string {
 
 // Run runs c, turning a panic or an overrun of the timeout into a failure;
 // on an overrun it prints every goroutine's stack through env.Printf
-// ("stacks <check>: <line>").
+// ("stacks <check>: <line>"; see printStacks).
 func Run(c Check, env *Env) Result {
 	timeout := env.Timeout
 	if timeout == 0 {
@@ -134,11 +134,7 @@ func Run(c Check, env *Env) Result {
 		r.err = fmt.Errorf("did not finish within %v", timeout)
 		// Where every goroutine waits is what explains a stall.
 		if env.Printf != nil {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			for _, l := range strings.Split(strings.TrimSpace(string(buf)), "\n") {
-				env.Printf("stacks %s: %s", c.Name, l)
-			}
+			printStacks(env, c.Name, timeout)
 		}
 	}
 	switch {
@@ -174,4 +170,31 @@ func Count(results []Result) (pass, fail, skip int) {
 		}
 	}
 	return
+}
+
+// StacksWait bounds how long printStacks waits for the stop-the-world that
+// runtime.Stack needs.
+const StacksWait = 10 * time.Second
+
+// printStacks prints every goroutine's stack after check name overran
+// timeout: first a line saying so, since the stacks need a stop-the-world,
+// which what stalled the check can hold up for ever (a collection stuck in
+// its mark termination holds worldsema); then the stacks, or, when the
+// world does not stop within StacksWait, a line saying that instead, so
+// that the check's failure still gets printed after it.
+func printStacks(env *Env, name string, timeout time.Duration) {
+	env.Printf("stacks %s: overran %v; stopping the world for every goroutine's stack", name, timeout)
+	got := make(chan []byte, 1)
+	go func() {
+		buf := make([]byte, 1<<20)
+		got <- buf[:runtime.Stack(buf, true)]
+	}()
+	select {
+	case buf := <-got:
+		for _, l := range strings.Split(strings.TrimSpace(string(buf)), "\n") {
+			env.Printf("stacks %s: %s", name, l)
+		}
+	case <-time.After(StacksWait):
+		env.Printf("stacks %s: none: the world did not stop within %v (a collection or another stop-the-world holds it)", name, StacksWait)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -80,5 +81,31 @@ func TestSMPFailsOnSameID(t *testing.T) {
 	_, err := smpRound(2, func() uint64 { return 7 })
 	if err == nil || !strings.Contains(err.Error(), "distinct") {
 		t.Fatalf("smpRound with one id = %v, want a distinct-ids failure", err)
+	}
+}
+
+// TestRunOverrunPrintsStacks: an overrun says so before it stops the world
+// for the stacks (which a stalled collection could hold up), then prints
+// them, the stalled check's goroutine among them.
+func TestRunOverrunPrintsStacks(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	env := &Env{Timeout: 50 * time.Millisecond, Printf: func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(f, a...))
+	}}
+	r := Run(Check{"stuck", func(*Env) (string, error) { select {} }}, env)
+	if r.Outcome != Fail {
+		t.Fatalf("overrun: %+v", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) < 2 || lines[0] != "stacks stuck: overran 50ms; stopping the world for every goroutine's stack" {
+		t.Fatalf("first lines %q", lines[:min(len(lines), 2)])
+	}
+	all := strings.Join(lines, "\n")
+	if !strings.Contains(all, "stacks stuck: goroutine ") || !strings.Contains(all, "TestRunOverrunPrintsStacks") {
+		t.Errorf("no goroutine stack of the stuck check in:\n%s", all)
 	}
 }
