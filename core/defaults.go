@@ -155,7 +155,9 @@ func (m *heapMemory) Stats() []ZoneStats {
 // sleep polls; a kernel that needs either links sched/rr. (Installing the
 // platform's one-M-per-CPU hooks instead, which start sysmon on idle Ms'
 // time and halt timed sleeps, froze 2 of about 35 -smp 4 soak boots of the
-// smoke kernel in its gc checks: see toolchain/README.md.)
+// smoke kernel in its gc checks, before toolchain patch 0018 fixed the race
+// behind it; it stays without them until they have soaked: see
+// toolchain/README.md.)
 type runtimeScheduler struct{}
 
 func (runtimeScheduler) Name() string       { return DefaultName }
